@@ -1,0 +1,60 @@
+# Forrás: `make run` serves the demo, `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+WORKERS ?= 2
+
+.PHONY: run test install system-deps lint migrate translations clean
+
+# Compiled catalogues (.mo) are build output, never committed: each is rebuilt
+# from its .po whenever that changes, before the app serves or the tests run.
+CATALOGUES := $(wildcard lms/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+install: system-deps $(VENV)/.installed $(COMPILED)
+
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	@echo "Forrás is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+# After changing models: make migrate MESSAGE="what changed", then read the file.
+migrate: install
+	$(BIN)/flask db migrate -m "$(MESSAGE)"
+
+# After adding or changing user-facing text: refresh the catalogues from the
+# sources, then translate the new entries in lms/translations/<lang>/LC_MESSAGES/messages.po
+# (tests/i18n fails until every entry is translated). No fuzzy matching: a
+# changed English text starts untranslated rather than with a guess.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --add-comments=NOTE \
+		--project=Forrás --copyright-holder=Forrás -o lms/translations/messages.pot .
+	$(BIN)/pybabel -q update -i lms/translations/messages.pot -d lms/translations \
+		--no-fuzzy-matching --ignore-obsolete --width=100
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,179 @@
+"""Who may call what: the one access table every request is checked against.
+
+Each endpoint names the roles that may call it (ANYONE includes visitors who are
+not logged in) and, where a role only reaches some records, the scope that the
+view then enforces on the record itself:
+
+- OWN: a trainee reaches only their own enrolments and certificates (others: 404);
+- OWN_SESSIONS: a trainer reaches only the sessions and runs they are assigned to
+  (others: 403);
+- OWN_CENTRE: an administrator scoped to one centre (user.centre_id) reaches only
+  that centre's runs, sessions, rosters, registers and certificates (others: 404,
+  checked here from the URL's record); lists show only that centre's runs;
+- NETWORK: only a network administrator (no centre) manages the shared catalogue,
+  the centres, the people and reads the audit log (a scoped one: 403).
+
+A request for an endpoint that is not in the table is refused (deny by default),
+and tests/test_access.py fails when a route is missing here, or when a route lets
+in a role this table does not list.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Flask, abort, request
+from flask_login import current_user
+
+from lms.extensions import login_manager
+
+ANONYMOUS = "anonymous"
+TRAINEE, TRAINER, ADMIN = "trainee", "trainer", "admin"
+ANYONE = frozenset({ANONYMOUS, TRAINEE, TRAINER, ADMIN})
+MEMBERS = frozenset({TRAINEE, TRAINER, ADMIN})
+STAFF = frozenset({TRAINER, ADMIN})
+ADMINS = frozenset({ADMIN})
+
+OWN = "own records only"
+OWN_SESSIONS = "own sessions only"
+OWN_CENTRE = "own centre only"  # an administrator scoped to one centre
+NETWORK = "network administrators only"  # not for one scoped to a centre
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str]
+    scope: dict[str, str] | None = None  # role -> OWN / OWN_SESSIONS
+
+
+def _rule(roles, **scope) -> Rule:
+    return Rule(frozenset(roles), scope or None)
+
+
+ACCESS: dict[str, Rule] = {
+    "static": _rule(ANYONE),
+    # public
+    "core.healthz": _rule(ANYONE),
+    "core.set_language": _rule(ANYONE),
+    "courses.catalogue": _rule(ANYONE),
+    "courses.course": _rule(ANYONE),
+    "certificates.verify_form": _rule(ANYONE),
+    "certificates.verify": _rule(ANYONE),
+    "certificates.verify_short": _rule(ANYONE),
+    # accounts
+    "auth.login": _rule(ANYONE),
+    "auth.register": _rule(ANYONE),
+    "auth.check_inbox": _rule(ANYONE),
+    "auth.confirm_email": _rule(ANYONE),
+    "auth.forgot_password": _rule(ANYONE),
+    "auth.reset_password": _rule(ANYONE),
+    "auth.logout": _rule(MEMBERS),
+    "auth.profile": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    # a person's own trainings
+    "enrolment.dashboard": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "enrolment.enrol": _rule(MEMBERS),
+    "enrolment.cancel": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "certificates.download": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN_CENTRE),
+    "certificates.transcript": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    # trainers
+    "attendance.my_sessions": _rule({TRAINER}, trainer=OWN_SESSIONS),
+    "attendance.mark": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    "attendance.session_history": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    "attendance.sign_in_sheet": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    "attendance.run_register": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    "attendance.register_export": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    # network administrators only: the shared catalogue, the centres, the people, the log
+    **{endpoint: _rule(ADMINS, admin=NETWORK) for endpoint in (
+        "manage.centres", "manage.edit_centre", "manage.courses", "manage.edit_course",
+        "manage.course_status", "manage.users", "manage.new_user", "manage.edit_user",
+        "manage.audit_log",
+    )},
+    # administrators; one scoped to a centre reaches only that centre's records
+    **{endpoint: _rule(ADMINS, admin=OWN_CENTRE) for endpoint in (
+        "attendance.close",
+        "certificates.bulk_print", "certificates.issue_all", "certificates.issue_one",
+        "certificates.reissue", "certificates.revoke", "certificates.run_certificates",
+        "enrolment.approve", "enrolment.cancel_for_trainee", "enrolment.capacity",
+        "enrolment.enrol_on_behalf", "enrolment.move", "enrolment.refuse",
+        "enrolment.roster", "enrolment.roster_csv",
+        "manage.add_session", "manage.cancel_run", "manage.dashboard", "manage.edit_run",
+        "manage.edit_session", "manage.publish_run", "manage.remove_session", "manage.run",
+        "manage.runs",
+        "trainers.assignments", "trainers.remove",
+    )},
+}
+
+
+def role_of(user) -> str:
+    return user.role.value if user and user.is_authenticated else ANONYMOUS
+
+
+def scoped_centre_id(user) -> int | None:
+    """The centre an administrator is limited to; None for a network administrator."""
+    return user.centre_id if user and user.is_authenticated and user.is_admin else None
+
+
+def only_visible_runs(stmt, user, run_class=None):
+    """`stmt` over runs, narrowed to the scoped administrator's centre (if any)."""
+    centre_id = scoped_centre_id(user)
+    if centre_id is None:
+        return stmt
+    if run_class is None:
+        from lms.courses.models import Run as run_class
+    return stmt.where(run_class.centre_id == centre_id)
+
+
+def _centre_of_request() -> int | None:
+    """The centre whose record the URL names (run, session, enrolment, certificate...)."""
+    from lms.certificates.models import Certificate
+    from lms.courses.models import Run, Session
+    from lms.enrolment.models import Enrolment
+    from lms.extensions import db
+    from lms.trainers.models import TrainerAssignment
+
+    args = request.view_args or {}
+    through_run = (
+        ("run_id", sa.select(Run.centre_id).where(Run.id == args.get("run_id"))),
+        ("session_id", sa.select(Run.centre_id).join(Session, Session.run_id == Run.id)
+         .where(Session.id == args.get("session_id"))),
+        ("enrolment_id", sa.select(Run.centre_id).join(Enrolment, Enrolment.run_id == Run.id)
+         .where(Enrolment.id == args.get("enrolment_id"))),
+        ("certificate_id", sa.select(Run.centre_id)
+         .join(Enrolment, Enrolment.run_id == Run.id)
+         .join(Certificate, Certificate.enrolment_id == Enrolment.id)
+         .where(Certificate.id == args.get("certificate_id"))),
+        ("assignment_id", sa.select(Run.centre_id)
+         .join(TrainerAssignment, TrainerAssignment.run_id == Run.id)
+         .where(TrainerAssignment.id == args.get("assignment_id"))),
+    )
+    for name, query in through_run:
+        if name in args:
+            return db.session.scalar(query)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _check_access():
+        if request.endpoint is None:  # no such route: the 404 handler answers
+            return None
+        rule = ACCESS.get(request.endpoint)
+        if rule is None:
+            app.logger.error("endpoint %s is not in the access table", request.endpoint)
+            abort(404)
+        if rule.roles >= ANYONE:  # public: no need to look up who is asking
+            return None
+        role = role_of(current_user)
+        if role not in rule.roles:
+            if role == ANONYMOUS:
+                return login_manager.unauthorized()
+            abort(403)
+        centre_id = scoped_centre_id(current_user)
+        if centre_id is not None:
+            scope = (rule.scope or {}).get(ADMIN)
+            if scope == NETWORK:
+                abort(403)
+            if scope == OWN_CENTRE:
+                record_centre = _centre_of_request()
+                if record_centre is not None and record_centre != centre_id:
+                    abort(404)  # another centre's record: not even its existence is told
+        return None

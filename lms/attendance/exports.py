@@ -1,0 +1,69 @@
+"""The attendance register of a run as CSV and XLSX: trainee × session, with totals."""
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from lms.attendance.services import Register
+from lms.exports import safe_cell
+from lms.i18n import gettext as _
+from lms.templating import format_hours
+
+
+def _header(register: Register) -> list[str]:
+    sessions = [f"{s.date.isoformat()} ({format_hours(s.hours)} h)" for s in register.sessions]
+    return [_("Name"), _("Organisation"), *sessions, _("Hours attended"), _("Percent"),
+            _("Completed")]
+
+
+def _outcome(row) -> str:
+    if row.met:
+        return _("yes")
+    return _("no") if not row.reachable else _("not yet")
+
+
+def _hours(minutes: int) -> int | float:
+    """6 rather than 6.0: whole hours stay whole numbers in the spreadsheet."""
+    return minutes // 60 if minutes % 60 == 0 else round(minutes / 60, 2)
+
+
+def _rows(register: Register) -> list[list]:
+    rows = []
+    for row in register.rows:
+        cells = [_hours(row.cells[s.id].minutes) if s.id in row.cells else ""
+                 for s in register.sessions]
+        rows.append([safe_cell(row.enrolment.user.full_name),
+                     safe_cell(row.enrolment.user.organisation), *cells,
+                     _hours(row.attended), round(row.percent, 1), _outcome(row)])
+    return rows
+
+
+def register_csv(register: Register) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_header(register))
+    writer.writerows(_rows(register))
+    return out.getvalue()
+
+
+def register_xlsx(register: Register) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Attendance register")[:31]
+    sheet.append(_header(register))
+    for row in _rows(register):
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "C2"
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 28
+    for index in range(3, len(register.sessions) + 6):
+        sheet.column_dimensions[get_column_letter(index)].width = 12
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

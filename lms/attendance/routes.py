@@ -1,0 +1,190 @@
+"""Trainers mark attendance; staff see registers, sign-in sheets and close runs."""
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from lms.attendance import bp, services
+from lms.attendance.exports import register_csv, register_xlsx
+from lms.attendance.forms import MarkSessionForm
+from lms.attendance.models import AttendanceMark, AttendanceStatus
+from lms.attendance.permissions import can_mark, can_see_register
+from lms.attendance.sign_in_sheet import render_sign_in_sheet
+from lms.auth.permissions import is_admin, is_trainer, require
+from lms.courses.forms import ConfirmForm
+from lms.courses.models import Run, RunStatus, Session
+from lms.db import local_today
+from lms.enrolment.models import Enrolment, EnrolmentState
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.trainers.services import assignments_of, covered_sessions, trainers_of_session
+
+
+def _session_for_marking(session_id: int) -> Session:
+    session = db.get_or_404(Session, session_id)
+    if not can_mark(current_user, session):
+        abort(403)
+    return session
+
+
+@bp.route("/trainer/sessions")
+@require(is_trainer)
+def my_sessions():
+    """Today and upcoming sessions first, then past ones still (partly) unmarked, flagged."""
+    today = local_today()
+    sessions = sorted({s for a in assignments_of(current_user) for s in covered_sessions(a)
+                       if a.run.status in (RunStatus.PUBLISHED, RunStatus.CLOSED)},
+                      key=lambda s: (s.date, s.starts_at))
+    ids = [s.id for s in sessions]
+    marked = dict(db.session.execute(
+        sa.select(AttendanceMark.session_id, sa.func.count(AttendanceMark.id))
+        .where(AttendanceMark.session_id.in_(ids)).group_by(AttendanceMark.session_id)
+    ).all()) if ids else {}
+    enrolled = dict(db.session.execute(
+        sa.select(Enrolment.run_id, sa.func.count(Enrolment.id))
+        .where(Enrolment.run_id.in_({s.run_id for s in sessions}),
+               Enrolment.state == EnrolmentState.ENROLLED)
+        .group_by(Enrolment.run_id)
+    ).all()) if ids else {}
+    upcoming = [s for s in sessions if s.date >= today]
+    unmarked = [s for s in sessions
+                if s.date < today and marked.get(s.id, 0) < enrolled.get(s.run_id, 0)]
+    return render_template("attendance/my_sessions.html", upcoming=upcoming, unmarked=unmarked,
+                           marked=marked, enrolled=enrolled, today=today)
+
+
+@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@login_required
+def mark(session_id: int):
+    session = _session_for_marking(session_id)
+    today = local_today()
+    roster = services.session_roster(session)
+    form = MarkSessionForm()
+    row_errors: dict[int, str] = {}
+    if form.validate_on_submit():
+        items, row_errors = form.rows(request.form, [e.id for e in roster])
+        if not row_errors:
+            try:
+                saved = services.mark_session(session, items, current_user, today,
+                                              form.reason.data or "")
+            except DomainError as error:
+                db.session.rollback()
+                _attach(error, form, row_errors)
+            else:
+                db.session.commit()
+                flash(_("Attendance saved: %(count)d marks changed.", count=len(saved)),
+                      "success")
+                return redirect(url_for("attendance.mark", session_id=session.id))
+    marks = services.marks_of(session)
+    if request.method == "POST":  # show what was sent, with its errors
+        chosen = {e.id: request.form.get(f"status-{e.id}", "") for e in roster}
+        hours = {e.id: request.form.get(f"hours-{e.id}", "") for e in roster}
+        notes = {e.id: request.form.get(f"note-{e.id}", "") for e in roster}
+    else:
+        all_present = request.args.get("all") == "present"
+        chosen = {e.id: (AttendanceStatus.PRESENT.value if all_present else
+                         (marks[e.id].status.value if e.id in marks else "")) for e in roster}
+        hours = {e.id: (marks[e.id].minutes / 60 if e.id in marks and marks[e.id].status in
+                        services.PARTIAL else "") for e in roster}
+        notes = {e.id: marks[e.id].note if e.id in marks else "" for e in roster}
+    return render_template(
+        "attendance/mark.html", session=session, run=session.run, roster=roster, form=form,
+        marks=marks, chosen=chosen, hours=hours, notes=notes, row_errors=row_errors,
+        locked=services.is_locked(session, today), lock_date=services.lock_date(session),
+        future=session.date > today, trainers=trainers_of_session(session),
+        statuses=status_labels(),
+    )
+
+
+def _attach(error: DomainError, form: MarkSessionForm, row_errors: dict[int, str]) -> None:
+    if error.field and error.field.startswith("minutes-"):
+        row_errors[int(error.field.split("-")[1])] = error.message
+    elif error.field == "reason":
+        form.reason.errors = [*form.reason.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def status_labels() -> dict[str, str]:
+    return {
+        AttendanceStatus.PRESENT.value: _("Present"),
+        AttendanceStatus.LATE.value: _("Late"),
+        AttendanceStatus.LEFT_EARLY.value: _("Left early"),
+        AttendanceStatus.EXCUSED.value: _("Excused"),
+        AttendanceStatus.ABSENT.value: _("Absent"),
+    }
+
+
+@bp.route("/sessions/<int:session_id>/attendance/history")
+@login_required
+def session_history(session_id: int):
+    session = _session_for_marking(session_id)
+    return render_template("attendance/history.html", session=session, run=session.run,
+                           changes=services.history(session), statuses=status_labels())
+
+
+@bp.route("/sessions/<int:session_id>/sign-in-sheet.pdf")
+@login_required
+def sign_in_sheet(session_id: int):
+    session = _session_for_marking(session_id)
+    pdf = render_sign_in_sheet(session, services.session_roster(session),
+                               [a.trainer for a in trainers_of_session(session)])
+    filename = f"sign-in-{session.run.course.code}-{session.date.isoformat()}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+def _run_for_register(run_id: int) -> Run:
+    run = db.session.scalar(
+        sa.select(Run).where(Run.id == run_id)
+        .options(joinedload(Run.course), joinedload(Run.centre))
+    )
+    if run is None:
+        abort(404)
+    if not can_see_register(current_user, run):
+        abort(403)
+    return run
+
+
+@bp.route("/runs/<int:run_id>/register")
+@login_required
+def run_register(run_id: int):
+    run = _run_for_register(run_id)
+    return render_template("attendance/register.html", run=run, register=services.register(run),
+                           confirm_form=ConfirmForm(), statuses=status_labels())
+
+
+@bp.route("/runs/<int:run_id>/register.csv", defaults={"fmt": "csv"})
+@bp.route("/runs/<int:run_id>/register.xlsx", defaults={"fmt": "xlsx"})
+@login_required
+def register_export(run_id: int, fmt: str):
+    run = _run_for_register(run_id)
+    data = services.register(run)
+    name = f"register-{run.course.code}-{run.id}"
+    if fmt == "csv":
+        return Response("\ufeff" + register_csv(data), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(register_xlsx(data),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@bp.route("/manage/runs/<int:run_id>/close", methods=["POST"])
+@require(is_admin)
+def close(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            result = services.close_run(run, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            completed = sum(row.met for row in result.rows)
+            flash(_("The run is closed: %(completed)d of %(total)d trainees completed it.",
+                    completed=completed, total=len(result.rows)), "success")
+    return redirect(url_for("attendance.run_register", run_id=run.id))
+

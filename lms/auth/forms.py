@@ -1,0 +1,138 @@
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from lms.auth.models import Role
+from lms.auth.passwords import MAX_PASSWORD, MIN_PASSWORD
+from lms.auth.services import PROFILE_FIELDS
+from lms.formtools import Form, options
+from lms.i18n import LANGUAGE_NAMES
+from lms.i18n import lazy_gettext as _l
+
+
+def _email_field():
+    return EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Email(
+                _l("Enter a valid e-mail address, like name@example.org."),
+                check_deliverability=False,
+            ),
+            Length(max=254),
+        ],
+    )
+
+
+def _new_password_field(label):
+    return PasswordField(
+        label,
+        description=_l("At least %(min)d characters and not a common password: a few "
+                       "unrelated words work well.", min=MIN_PASSWORD),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_PASSWORD,
+                max=MAX_PASSWORD,
+                message=_l(
+                    "The password must be at least %(min)d characters long.", min=MIN_PASSWORD
+                ),
+            ),
+        ],
+    )
+
+
+class ProfileFieldsMixin:
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter your full name.")), Length(max=200)],
+    )
+    organisation = StringField(_l("Employer organisation"), validators=[Length(max=200)])
+    job_title = StringField(_l("Job title"), validators=[Length(max=200)])
+    county = StringField(_l("County or region"), validators=[Length(max=100)])
+    settlement = StringField(_l("Settlement"), validators=[Length(max=100)])
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=40)])
+
+    def profile_data(self) -> dict:
+        """The person's details as the account services take them."""
+        return {name: getattr(self, name).data for name in PROFILE_FIELDS}
+
+
+class RegistrationForm(ProfileFieldsMixin, Form):
+    email = _email_field()
+    password = _new_password_field(_l("Password"))
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The two passwords do not match."))],
+    )
+
+
+class LoginForm(Form):
+    email = _email_field()
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+
+
+def language_choices():
+    return options([("", _l("As the browser asks")), *LANGUAGE_NAMES.items()])
+
+
+class ProfileForm(ProfileFieldsMixin, Form):
+    email = _email_field()
+    locale = SelectField(_l("Language"), choices=language_choices, validate_choice=True)
+
+
+class PasswordForm(Form):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
+    )
+    new_password = _new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", message=_l("The two passwords do not match."))],
+    )
+
+
+def role_choices():
+    return options(
+        [
+            (Role.TRAINEE.value, _l("Trainee")),
+            (Role.TRAINER.value, _l("Trainer")),
+            (Role.ADMIN.value, _l("Administrator")),
+        ]
+    )
+
+
+def _centre_field():
+    # Choices (the centres) are set by the view.
+    return SelectField(
+        _l("Administers"),
+        description=_l("For administrators: the whole network, or only one centre's runs, "
+                       "rosters, registers and certificates."),
+        coerce=int,
+    )
+
+
+class NewUserForm(ProfileFieldsMixin, Form):
+    """An administrator creates an account (trainers and admins are made this way)."""
+
+    email = _email_field()
+    role = SelectField(_l("Role"), choices=role_choices)
+    centre_id = _centre_field()
+    password = _new_password_field(_l("Initial password"))
+
+
+class EditUserForm(ProfileFieldsMixin, Form):
+    role = SelectField(_l("Role"), choices=role_choices)
+    centre_id = _centre_field()
+    active = BooleanField(_l("Active (can log in)"))
+
+
+class ForgotPasswordForm(Form):
+    email = _email_field()
+
+
+class ResetPasswordForm(Form):
+    new_password = _new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", message=_l("The two passwords do not match."))],
+    )

@@ -1,0 +1,62 @@
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import str_enum, utcnow
+from lms.extensions import db
+
+
+class Role(enum.StrEnum):
+    TRAINEE = "trainee"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    """A person: trainee, trainer or admin. Deactivated, never deleted."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored case-folded (see auth.services.normalise_email), so the unique
+    # constraint makes e-mail unique case-insensitively.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    full_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    role: Mapped[Role] = mapped_column(
+        str_enum(Role, "user_role"), nullable=False, default=Role.TRAINEE
+    )
+    organisation: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    job_title: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    county: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    settlement: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="")
+    locale: Mapped[str | None] = mapped_column(sa.String(5), nullable=True)
+    active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Self-registered trainees confirm their address by e-mail before they can log
+    # in; accounts made by an administrator (or the CLI) are confirmed when made.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # An admin may later be scoped to one centre; NULL means the whole network.
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centre.id"), nullable=True)
+
+    centre: Mapped["Centre | None"] = relationship("Centre")  # noqa: F821
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.role == Role.TRAINER
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

@@ -1,0 +1,69 @@
+"""Certificates as PDF/A-3: one template family per style, facts attached as JSON."""
+
+import io
+import json
+
+import segno
+from flask import render_template
+from flask_babel import force_locale
+from weasyprint import Attachment
+
+from lms.i18n import lazy_gettext as _l
+from lms.pdf import render_pdf
+
+STYLES = ("default", "tanusitvany", "razgrad")
+
+# The default style's wording, looked up in the certificate's language (and, for
+# a bilingual certificate, again in English), never in the reader's.
+LABELS = {
+    "title": _l("Certificate of attendance"),
+    "certify": _l("This is to certify that"),
+    "attended": _l("attended the training"),
+    "hours": _l("%(hours)s hours, %(first)s – %(last)s"),
+    "accreditation": _l("Accreditation number"),
+    "credits": _l("Credit points"),
+    "issued": _l("Date of issue"),
+    "verify": _l("Verify at"),
+}
+
+
+def labels(language: str) -> dict[str, str]:
+    with force_locale(language):
+        return {key: str(text) for key, text in LABELS.items()}
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code of the verification URL, inline (the renderer fetches nothing).
+
+    A fixed mask skips segno's evaluation of all eight (any mask reads the same).
+    """
+    return segno.make(url, error="m", mask=0).png_data_uri(scale=6, border=0)
+
+
+def certificate_html(facts: dict, pages: list[dict] | None = None) -> str:
+    """The certificate(s) as HTML in the certificate's own language, whatever the screen's."""
+    pages = pages or [facts]
+    language = facts["language"]
+    english = labels("en") if facts.get("bilingual") and language != "en" else None
+    with force_locale(language):
+        return render_template(f"certificates/{facts['style']}.html", pages=[
+            {"c": page, "qr": qr_data_uri(page["verification_url"])} for page in pages
+        ], lang=language, L=labels(language), EN=english)
+
+
+def _render(html: str, **options) -> bytes:
+    return render_pdf(html, stylesheets=("pdf/certificate.css",), pdf_variant="pdf/a-3b",
+                      **options)
+
+
+def render_certificate(facts: dict) -> bytes:
+    """One archival PDF: PDF/A-3b, fonts embedded, the certified facts attached as JSON."""
+    facts_json = json.dumps(facts, ensure_ascii=False, indent=2, sort_keys=True)
+    attachment = Attachment(file_obj=io.BytesIO(facts_json.encode()), name="certificate.json",
+                            description="The facts this certificate certifies")
+    return _render(certificate_html(facts), attachments=[attachment])
+
+
+def render_certificates(all_facts: list[dict]) -> bytes:
+    """Many certificates of one style and language as one document, a page each."""
+    return _render(certificate_html(all_facts[0], all_facts))

@@ -1,0 +1,173 @@
+"""Issuing and printing certificates, the trainee's downloads, and public verification."""
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from lms.auth.permissions import is_admin, require
+from lms.certificates import bp, services
+from lms.certificates.models import Certificate
+from lms.courses.forms import ConfirmForm
+from lms.courses.models import Run
+from lms.db import local_today
+from lms.enrolment.forms import ReasonForm
+from lms.enrolment.models import Enrolment, EnrolmentState
+from lms.errors import DomainError
+from lms.extensions import db, limiter
+from lms.i18n import gettext as _
+from lms.pdf import render_pdf
+
+VERIFY_LIMIT = "30 per minute"
+
+
+def _pdf(data: bytes, filename: str, inline: bool = True) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+
+
+def _apply(operation, success: str) -> bool:
+    try:
+        operation()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+# ---------------------------------------------------------------- administrators
+
+@bp.route("/manage/runs/<int:run_id>/certificates")
+@require(is_admin)
+def run_certificates(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    enrolments = sorted(db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.run_id == run.id,
+                                   Enrolment.state == EnrolmentState.ENROLLED)
+        .options(joinedload(Enrolment.user))
+    ).all(), key=lambda e: e.user.full_name.casefold())
+    missing = {e.id: services.missing_minutes(e) for e in enrolments
+               if e.outcome is None or e.outcome.value != "completed"}
+    return render_template("certificates/run.html", run=run, enrolments=enrolments,
+                           certificates=services.run_certificates(run), missing=missing,
+                           confirm_form=ConfirmForm(), reason_form=ReasonForm())
+
+
+@bp.route("/manage/runs/<int:run_id>/certificates/issue-all", methods=["POST"])
+@require(is_admin)
+def issue_all(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            issued = services.issue_all(run, current_user, local_today())
+        except DomainError as error:
+            db.session.rollback()  # all or nothing: no half-issued run
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Certificates issued: %(count)d.", count=len(issued)), "success")
+    return redirect(url_for("certificates.run_certificates", run_id=run.id))
+
+
+@bp.route("/manage/enrolments/<int:enrolment_id>/certificate", methods=["POST"])
+@require(is_admin)
+def issue_one(enrolment_id: int):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if ConfirmForm().validate_on_submit():
+        _apply(lambda: services.issue_certificate(enrolment, current_user, local_today()),
+               _("The certificate of %(name)s is issued.", name=enrolment.user.full_name))
+    return redirect(url_for("certificates.run_certificates", run_id=enrolment.run_id))
+
+
+@bp.route("/manage/runs/<int:run_id>/certificates.pdf")
+@require(is_admin)
+def bulk_print(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    try:
+        data = services.bulk_pdf(run)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("certificates.run_certificates", run_id=run.id))
+    return _pdf(data, f"certificates-{run.course.code}-{run.id}.pdf")
+
+
+@bp.route("/manage/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@require(is_admin)
+def revoke(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for revoking."), "error")
+    else:
+        _apply(lambda: services.revoke(certificate, current_user, form.reason.data),
+               _("Certificate %(serial)s is revoked.", serial=certificate.serial))
+    return redirect(url_for("certificates.run_certificates",
+                            run_id=certificate.enrolment.run_id))
+
+
+@bp.route("/manage/certificates/<int:certificate_id>/reissue", methods=["POST"])
+@require(is_admin)
+def reissue(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if ConfirmForm().validate_on_submit():
+        _apply(lambda: services.reissue(certificate, current_user, local_today()),
+               _("A new certificate replaces %(serial)s.", serial=certificate.serial))
+    return redirect(url_for("certificates.run_certificates",
+                            run_id=certificate.enrolment.run_id))
+
+
+# ---------------------------------------------------------------- trainees
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+@login_required
+def download(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if certificate.enrolment.user_id != current_user.id and not is_admin(current_user):
+        abort(404)  # someone else's certificate: not even its existence is told
+    return _pdf(certificate.pdf, f"{certificate.serial}.pdf", inline=False)
+
+
+@bp.route("/my/transcript.pdf")
+@login_required
+def transcript():
+    certificates = [c for c in services.certificates_of(current_user)
+                    if c.status.value == "valid"]
+    with force_locale(current_user.locale or "en"):
+        html = render_template("pdf/transcript.html", user=current_user,
+                               certificates=certificates,
+                               today=local_today())
+    return _pdf(render_pdf(html), "transcript.pdf")
+
+
+@bp.app_template_global()
+def my_certificates() -> list[Certificate]:
+    if not current_user.is_authenticated:
+        return []
+    return services.certificates_of(current_user)
+
+
+# ---------------------------------------------------------------- anyone
+
+@bp.route("/verify", methods=["GET"])
+@limiter.limit(VERIFY_LIMIT)
+def verify_form():
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for("certificates.verify", code=code))
+    return render_template("certificates/verify_form.html")
+
+
+@bp.route("/verify/<code>")
+@bp.route("/v/<code>", endpoint="verify_short")
+@limiter.limit(VERIFY_LIMIT)
+def verify(code: str):
+    certificate = services.find_by_code(code)
+    if certificate is None:
+        return render_template("certificates/verify_not_found.html"), 404
+    return render_template("certificates/verify.html", certificate=certificate,
+                           c=certificate.facts)

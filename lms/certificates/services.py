@@ -1,0 +1,196 @@
+"""Issuing, revoking and reissuing certificates (DESIGN rule 6: nothing issued is rewritten)."""
+
+import hashlib
+import io
+import secrets
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, url_for
+from pypdf import PdfWriter
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from lms.auth.models import User
+from lms.certificates.models import Certificate, CertificateSequence, CertificateStatus
+from lms.certificates.rendering import render_certificate
+from lms.courses.models import Run, RunStatus
+from lms.db import utcnow
+from lms.enrolment.models import Enrolment, EnrolmentState, Outcome
+from lms.enrolment.progress import progress_for
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.templating import format_hours
+
+
+def next_number(centre_id: int, year: int) -> int:
+    """The centre's next serial number for the year, gap-free and safe under concurrency.
+
+    The counter row is created if missing (insert-or-ignore) and then incremented
+    with UPDATE ... RETURNING: the row lock (PostgreSQL) or the write lock
+    (SQLite) makes concurrent issuers queue, and a rollback returns the number.
+    """
+    dialect = db.engine.dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        CertificateSequence).values(centre_id=centre_id, year=year, last_number=0)
+    db.session.execute(insert.on_conflict_do_nothing())
+    return db.session.execute(
+        sa.update(CertificateSequence)
+        .where(CertificateSequence.centre_id == centre_id, CertificateSequence.year == year)
+        .values(last_number=CertificateSequence.last_number + 1)
+        .returning(CertificateSequence.last_number)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def verification_url(code: str) -> str:
+    if has_request_context():
+        return url_for("certificates.verify_short", code=code, _external=True)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/v/{code}"
+
+
+def missing_minutes(enrolment: Enrolment) -> int:
+    progress = progress_for([enrolment])[enrolment.id]
+    return max(progress.required - progress.attended, 0)
+
+
+def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
+    run, user = enrolment.run, enrolment.user
+    course, centre = run.course, run.centre
+    attended = progress_for([enrolment])[enrolment.id].attended
+    return {
+        "serial": serial, "verification_code": code, "verification_url": verification_url(code),
+        "issue_date": issued.isoformat(), "holder": user.full_name,
+        "course": course.title, "course_code": course.code, "hours": course.total_hours,
+        "attended_hours": round(attended / 60, 2), "first_day": run.first_date.isoformat(),
+        "last_day": run.last_date.isoformat(), "modules": [m.title for m in course.modules],
+        "accreditation_number": course.accreditation_number,
+        "credit_points": course.credit_points, "registration_number": run.registration_number,
+        "funding_note": run.funding_note, "language": run.language,
+        "style": run.certificate_style.value, "bilingual": run.certificate_bilingual,
+        "centre": {"name": centre.name, "organisation": centre.organisation,
+                   "city": centre.city, "region": centre.region,
+                   "country": centre.country, "address": centre.address,
+                   "signatory_name": centre.signatory_name,
+                   "signatory_title": centre.signatory_title},
+    }
+
+
+def valid_certificate(enrolment: Enrolment) -> Certificate | None:
+    return db.session.scalar(sa.select(Certificate).where(
+        Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID))
+
+
+def issue_certificate(enrolment: Enrolment, by: User, today: date,
+                      supersedes: Certificate | None = None) -> Certificate:
+    """Issue the certificate of a completed enrolment, its facts and PDF frozen from now on."""
+    run = enrolment.run
+    if run.status != RunStatus.CLOSED:
+        raise DomainError(_("Certificates are issued once the run is closed."))
+    if enrolment.state != EnrolmentState.ENROLLED or enrolment.outcome != Outcome.COMPLETED:
+        missing = missing_minutes(enrolment)
+        raise DomainError(_("%(name)s did not complete the run: %(hours)s hours are missing.",
+                            name=enrolment.user.full_name,
+                            hours=format_hours(missing / 60)))
+    existing = valid_certificate(enrolment)
+    if existing is not None:
+        raise DomainError(_("%(name)s already has certificate %(serial)s.",
+                            name=enrolment.user.full_name, serial=existing.serial))
+    number = next_number(run.centre_id, today.year)
+    serial = f"{run.centre.serial_prefix}-{today.year}-{number:04d}"
+    code = secrets.token_urlsafe(16)
+    facts = _facts(enrolment, serial, code, today)
+    pdf = render_certificate(facts)
+    certificate = Certificate(
+        enrolment=enrolment, centre_id=run.centre_id, year=today.year, sequence=number,
+        serial=serial, verification_code=code, issue_date=today, issued_by_id=by.id,
+        facts=facts, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        status=CertificateStatus.VALID, supersedes=supersedes,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
+
+
+def completed_enrolments(run: Run) -> list[Enrolment]:
+    """The run's completed trainees in roster (name) order."""
+    rows = db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.run_id == run.id,
+                                   Enrolment.state == EnrolmentState.ENROLLED,
+                                   Enrolment.outcome == Outcome.COMPLETED)
+        .options(joinedload(Enrolment.user))
+    ).all()
+    return sorted(rows, key=lambda e: e.user.full_name.casefold())
+
+
+def issue_all(run: Run, by: User, today: date) -> list[Certificate]:
+    """Certificates for every completed trainee who has none yet; running it again adds none."""
+    return [issue_certificate(e, by, today) for e in completed_enrolments(run)
+            if valid_certificate(e) is None]
+
+
+def revoke(certificate: Certificate, by: User, reason: str) -> Certificate:
+    if certificate.status != CertificateStatus.VALID:
+        raise DomainError(_("Only a valid certificate can be revoked."))
+    if not reason.strip():
+        raise DomainError(_("Give the reason for revoking."), "reason")
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at, certificate.revoked_by = utcnow(), by
+    certificate.revoke_reason = reason.strip()
+    db.session.flush()
+    return certificate
+
+
+def reissue(certificate: Certificate, by: User, today: date) -> Certificate:
+    """A new certificate (new serial, today's facts) that supersedes a revoked one."""
+    if certificate.status != CertificateStatus.REVOKED:
+        raise DomainError(_("Revoke the certificate first, giving the reason, then reissue it."))
+    certificate.status = CertificateStatus.SUPERSEDED
+    db.session.flush()
+    return issue_certificate(certificate.enrolment, by, today, supersedes=certificate)
+
+
+def find_by_code(code: str) -> Certificate | None:
+    if not code or len(code) > 64:
+        return None
+    return db.session.scalar(
+        sa.select(Certificate).where(Certificate.verification_code == code)
+        .options(joinedload(Certificate.superseded_by))
+    )
+
+
+def run_certificates(run: Run) -> dict[int, list[Certificate]]:
+    """Every certificate of the run by enrolment, newest first."""
+    rows = db.session.scalars(
+        sa.select(Certificate).join(Certificate.enrolment).where(Enrolment.run_id == run.id)
+        .order_by(Certificate.id.desc())
+    )
+    result: dict[int, list[Certificate]] = {}
+    for certificate in rows:
+        result.setdefault(certificate.enrolment_id, []).append(certificate)
+    return result
+
+
+def bulk_pdf(run: Run) -> bytes:
+    """All valid certificates of the run as one PDF, one a page, in roster order.
+
+    The pages are the PDFs as issued, joined: nothing is re-rendered."""
+    certificates = run_certificates(run)
+    writer = PdfWriter()
+    for enrolment in completed_enrolments(run):
+        for certificate in certificates.get(enrolment.id, []):
+            if certificate.status == CertificateStatus.VALID:
+                writer.append(io.BytesIO(certificate.pdf))
+    if not writer.pages:
+        raise DomainError(_("No certificate has been issued for this run yet."))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    return list(db.session.scalars(
+        sa.select(Certificate).join(Certificate.enrolment).where(Enrolment.user_id == user.id)
+        .order_by(Certificate.issue_date.desc(), Certificate.id.desc())
+    ))

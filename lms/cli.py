@@ -1,0 +1,117 @@
+"""Command-line interface: `flask create-user`, `flask demo`, `flask backup` (and `lms ...`)."""
+
+import time
+from datetime import date
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import FlaskGroup
+
+import lms
+from lms.auth import services as accounts
+from lms.auth.models import Role
+from lms.backup import backup_command, restore_command
+from lms.demo import load_demo
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.notifications.models import Notification
+from lms.notifications.services import deliver_outbox
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.TRAINEE.value,
+    show_default=True,
+)
+@click.option("--name", "full_name", required=True, help="The person's full name.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given.",
+)
+def create_user_command(email: str, role: str, full_name: str, password: str) -> None:
+    """Create an account (admins and trainers are made this way or by an admin)."""
+    try:
+        user = accounts.create_user(email, password, full_name, Role(role))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(
+        _(
+            "Created %(role)s %(email)s (%(name)s).",
+            role=user.role.value,
+            email=user.email,
+            name=user.full_name,
+        )
+    )
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo catalogue, centres and people; running it again changes nothing."""
+    summary = load_demo(date.today())
+    db.session.commit()
+    if any((summary.centres, summary.courses, summary.runs, summary.users, summary.enrolments,
+            summary.certificates)):
+        click.echo(_("Demo loaded: %(centres)d centres, %(courses)d courses, %(runs)d runs, "
+                     "%(users)d people, %(enrolments)d enrolments, %(certificates)d "
+                     "certificates.", centres=summary.centres, courses=summary.courses,
+                     runs=summary.runs, users=summary.users, enrolments=summary.enrolments,
+                     certificates=summary.certificates))
+    else:
+        click.echo(_("Demo data already present; nothing changed."))
+    click.echo(_("Demo logins:"))
+    for role, email, password in summary.logins:
+        click.echo(f"  {role:<8} {email:<36} {password}")
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """The e-mail outbox: messages wait here until the SMTP server takes them."""
+
+
+@outbox_group.command("send")
+@click.option("--loop", "interval", type=int, default=0,
+              help="Keep sending every INTERVAL seconds (a tiny mail worker).")
+def outbox_send_command(interval: int) -> None:
+    """Send the messages that are due, retrying the ones that failed before."""
+    while True:
+        sent, failed = deliver_outbox()
+        click.echo(_("Sent %(sent)d, failed %(failed)d (they will be retried).",
+                     sent=sent, failed=failed))
+        if not interval:
+            return
+        time.sleep(interval)
+
+
+@outbox_group.command("status")
+def outbox_status_command() -> None:
+    """How many messages wait, and the last error."""
+    waiting = db.session.scalars(
+        sa.select(Notification).where(Notification.sent_at.is_(None))
+        .order_by(Notification.id)
+    ).all()
+    click.echo(_("%(count)d messages waiting.", count=len(waiting)))
+    for notification in waiting[:20]:
+        click.echo(f"  #{notification.id} {notification.user.email} "
+                   f"attempts={notification.attempts} {notification.last_error}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+def main() -> None:
+    """The `lms` console script: the same commands as `flask --app lms`."""
+    FlaskGroup(create_app=lms.create_app)()

@@ -1,0 +1,84 @@
+"""Configuration read from the environment (microblog style)."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("LMS_INSTANCE_PATH", ROOT / "instance")).resolve()
+
+
+def load_or_create_secret_key(folder: Path) -> str:
+    """Return the key kept in `instance/secret_key`, creating it on first use.
+
+    The file is created exclusively, so several server processes starting at
+    once all end up with the same key.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        key = secrets.token_urlsafe(48)
+        fh.write(key)
+    return key
+
+
+def database_url(folder: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres://"):  # Heroku-style URLs
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url or f"sqlite:///{folder / 'forras.db'}"
+
+
+class Config:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # scrypt with N=2**15: Werkzeug's strong default, stated so it cannot drift.
+    PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # LMS_HTTPS=1 in production behind TLS: Secure cookies and HSTS (lms/security.py).
+    HTTPS = os.environ.get("LMS_HTTPS", "0") == "1"
+    SESSION_COOKIE_SECURE = HTTPS
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits
+    LANGUAGES = ("en", "hu", "bg")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("LMS_TIMEZONE", "Europe/Budapest")
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "lms" / "translations")
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # E-mail: without MAIL_SERVER, messages are written to the log instead.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Forrás <noreply@forras.local>")
+    MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", "forras.local")
+    OUTBOX_DELIVER_AFTER_REQUEST = True
+    # The address printed on certificates (their QR code and verification link)
+    # when they are issued outside a web request, e.g. from the command line.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
+    EMAIL_CONFIRM_MAX_AGE = 48 * 3600  # seconds a registration's confirmation link works
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds a password-reset link works
+    PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    # A trainer's marks lock this many days after the session; then only an
+    # administrator corrects them, giving a reason (DESIGN rule 4).
+    ATTENDANCE_LOCK_DAYS = int(os.environ.get("ATTENDANCE_LOCK_DAYS", "7"))
+    CATALOGUE_PAGE_SIZE = 50
+
+    def __init__(self, folder: Path):
+        self.SQLALCHEMY_DATABASE_URI = database_url(folder)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or load_or_create_secret_key(folder)

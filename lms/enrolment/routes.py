@@ -1,0 +1,298 @@
+"""Trainees enrol and cancel; administrators manage a run's roster."""
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from lms.access import scoped_centre_id
+from lms.auth.models import Role
+from lms.auth.permissions import is_admin, require
+from lms.auth.services import find_user_by_email
+from lms.courses.forms import ConfirmForm
+from lms.courses.models import Run, RunStatus
+from lms.db import local_now, local_today
+from lms.enrolment import bp, services
+from lms.enrolment.forms import (
+    CancelEnrolmentForm,
+    CapacityForm,
+    EnrolOnBehalfForm,
+    MoveForm,
+    ReasonForm,
+)
+from lms.enrolment.models import CancelKind, Enrolment, EnrolmentState
+from lms.enrolment.queries import waitlist_positions
+from lms.errors import DomainError, attach_to_form
+from lms.exports import safe_cell
+from lms.extensions import db
+from lms.formtools import options
+from lms.i18n import gettext as _
+from lms.notifications.services import mark_seen, recent_for
+from lms.templating import format_day
+
+
+def _commit_or_explain(operation, form=None) -> bool:
+    """Run one service call and commit; on refusal roll back and tell the person why."""
+    try:
+        operation()
+        db.session.commit()
+        return True
+    except DomainError as error:
+        db.session.rollback()
+        if form is not None:
+            attach_to_form(form, error)  # shown next to the field, not twice
+        else:
+            flash(error.message, "error")
+    except IntegrityError:
+        # Two clicks raced on the same (run, trainee): the other one won.
+        db.session.rollback()
+        flash(_("You already have an enrolment in this run."), "error")
+    return False
+
+
+def outcome_message(enrolment: Enrolment, position: int | None) -> str:
+    course = enrolment.run.course.title
+    return {
+        EnrolmentState.ENROLLED: _("You have a place in %(course)s. We have sent you the "
+                                   "details with a calendar file.", course=course),
+        EnrolmentState.PENDING: _("Your enrolment in %(course)s awaits the centre's approval; "
+                                  "your seat is held meanwhile.", course=course),
+        EnrolmentState.WAITLISTED: _("%(course)s is full: you are number %(position)d on the "
+                                     "waitlist.", course=course, position=position or 0),
+    }[enrolment.state]
+
+
+# ---------------------------------------------------------------- trainees
+
+@bp.app_template_global()
+def my_enrolments(runs) -> dict[int, tuple[Enrolment, int | None]]:
+    """For the course page: the current user's enrolment in each of `runs`, in one query."""
+    if not current_user.is_authenticated or not runs:
+        return {}
+    found = list(db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.user_id == current_user.id,
+                                   Enrolment.run_id.in_([r.id for r in runs]))
+    ))
+    positions = waitlist_positions(found)
+    return {e.run_id: (e, positions.get(e.id)) for e in found}
+
+
+@bp.app_template_global()
+def enrolment_open(run) -> bool:
+    return services.window_is_open(run, local_today())
+
+
+@bp.route("/runs/<int:run_id>/enrol", methods=["POST"])
+@login_required
+def enrol(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    if run.status == RunStatus.DRAFT:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    result = {}
+
+    def operation():
+        result["enrolment"] = services.enrol(current_user, run, local_now())
+
+    if _commit_or_explain(operation):
+        enrolment = result["enrolment"]
+        position = waitlist_positions([enrolment]).get(enrolment.id)
+        flash(outcome_message(enrolment, position), "success")
+        return redirect(url_for("enrolment.dashboard"))
+    return redirect(url_for("courses.course", code=run.course.code) + f"#run-{run.id}")
+
+
+@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@login_required
+def cancel(enrolment_id: int):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if enrolment.user_id != current_user.id:
+        abort(404)  # someone else's enrolment: not even its existence is told
+    form = CancelEnrolmentForm()
+    if form.validate_on_submit() and _commit_or_explain(
+        lambda: services.cancel_enrolment(enrolment, current_user, local_now(),
+                                          form.reason.data or "")
+    ):
+        flash(_("Your enrolment in %(course)s is cancelled.", course=enrolment.run.course.title),
+              "success")
+    return redirect(url_for("enrolment.dashboard"))
+
+
+@bp.route("/my/")
+@login_required
+def dashboard():
+    data = services.dashboard(current_user, local_today())
+    notices = recent_for(current_user)
+    page = render_template("enrolment/dashboard.html", data=data, notices=notices,
+                           cancel_form=CancelEnrolmentForm())
+    mark_seen(notices)
+    db.session.commit()
+    return page
+
+
+# ---------------------------------------------------------------- administrators
+
+def _roster_page(run: Run, **forms):
+    roster = services.roster(run)
+    move_form = MoveForm()
+    move_form.run_id.choices = options(
+        (r.id, f"{r.centre.city} · {format_day(r.first_date)} ({r.seats_left})")
+        for r in services.other_runs_of_course(run, local_now())
+        if scoped_centre_id(current_user) in (None, r.centre_id)
+    )
+    forms.setdefault("capacity_form", CapacityForm(data={"capacity": run.capacity}))
+    forms.setdefault("enrol_form", EnrolOnBehalfForm())
+    return render_template("enrolment/roster.html", roster=roster, run=run,
+                           reason_form=ReasonForm(), move_form=move_form, **forms)
+
+
+def _enrolment_for_admin(enrolment_id: int) -> Enrolment:
+    return db.get_or_404(Enrolment, enrolment_id)
+
+
+def _back_to_roster(enrolment: Enrolment):
+    return redirect(url_for("enrolment.roster", run_id=enrolment.run_id))
+
+
+@bp.route("/manage/runs/<int:run_id>/roster")
+@require(is_admin)
+def roster(run_id: int):
+    return _roster_page(db.get_or_404(Run, run_id))
+
+
+@bp.route("/manage/runs/<int:run_id>/roster.csv")
+@require(is_admin)
+def roster_csv(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    roster = services.roster(run)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("State"), _("Waitlist position"), _("Name"), _("E-mail"),
+                     _("Organisation"), _("Job title"), _("County or region"), _("Settlement"),
+                     _("Enrolled at"), _("Cancelled at"), _("Cancelled by"), _("Reason")])
+    labels = state_labels()
+    groups = [roster.enrolled, roster.pending, roster.waitlist, roster.cancelled]
+    for group in groups:
+        for index, e in enumerate(group, start=1):
+            writer.writerow([safe_cell(v) for v in (
+                labels[e.state], index if e.state == EnrolmentState.WAITLISTED else "",
+                e.user.full_name, e.user.email, e.user.organisation, e.user.job_title,
+                e.user.county, e.user.settlement, e.created_at.strftime("%Y-%m-%d %H:%M"),
+                e.cancelled_at.strftime("%Y-%m-%d %H:%M") if e.cancelled_at else "",
+                e.cancelled_by.full_name if e.cancelled_by else "", e.cancel_reason)])
+    filename = f"roster-{run.course.code}-{run.id}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def state_labels() -> dict:
+    return {EnrolmentState.ENROLLED: _("Enrolled"), EnrolmentState.PENDING: _("Pending"),
+            EnrolmentState.WAITLISTED: _("Waitlisted"), EnrolmentState.CANCELLED: _("Cancelled")}
+
+
+@bp.route("/manage/runs/<int:run_id>/roster/enrol", methods=["POST"])
+@require(is_admin)
+def enrol_on_behalf(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    form = EnrolOnBehalfForm()
+    if form.validate_on_submit():
+        trainee = find_user_by_email(form.email.data)
+        if trainee is None or trainee.role != Role.TRAINEE:
+            form.email.errors.append(_("No trainee account has this e-mail address."))
+        else:
+            result = {}
+
+            def operation():
+                result["e"] = services.enrol(trainee, run, local_now(), by=current_user)
+
+            if _commit_or_explain(operation, form):
+                flash(_("%(name)s: %(state)s.", name=trainee.full_name,
+                        state=state_labels()[result["e"].state]), "success")
+                return redirect(url_for("enrolment.roster", run_id=run.id))
+    return _roster_page(run, enrol_form=form)
+
+
+@bp.route("/manage/runs/<int:run_id>/capacity", methods=["POST"])
+@require(is_admin)
+def capacity(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    form = CapacityForm()
+    if form.validate_on_submit():
+        promoted = []
+
+        def operation():
+            promoted.extend(services.change_capacity(run, form.capacity.data))
+
+        if _commit_or_explain(operation, form):
+            flash(_("Capacity is now %(capacity)d; %(count)d promoted from the waitlist.",
+                    capacity=run.capacity, count=len(promoted)), "success")
+            return redirect(url_for("enrolment.roster", run_id=run.id))
+    return _roster_page(run, capacity_form=form)
+
+
+@bp.route("/manage/enrolments/<int:enrolment_id>/approve", methods=["POST"])
+@require(is_admin)
+def approve(enrolment_id: int):
+    enrolment = _enrolment_for_admin(enrolment_id)
+    if ConfirmForm().validate_on_submit() and _commit_or_explain(
+        lambda: services.approve(enrolment, current_user)
+    ):
+        flash(_("%(name)s is enrolled.", name=enrolment.user.full_name), "success")
+    return _back_to_roster(enrolment)
+
+
+def _with_reason(enrolment_id: int, operation, done_message):
+    enrolment = _enrolment_for_admin(enrolment_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason."), "error")
+    elif _commit_or_explain(lambda: operation(enrolment, form.reason.data)):
+        flash(done_message(enrolment), "success")
+    return _back_to_roster(enrolment)
+
+
+@bp.route("/manage/enrolments/<int:enrolment_id>/refuse", methods=["POST"])
+@require(is_admin)
+def refuse(enrolment_id: int):
+    return _with_reason(
+        enrolment_id,
+        lambda e, reason: services.refuse(e, current_user, reason, local_now()),
+        lambda e: _("The enrolment of %(name)s is refused.", name=e.user.full_name),
+    )
+
+
+@bp.route("/manage/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@require(is_admin)
+def cancel_for_trainee(enrolment_id: int):
+    return _with_reason(
+        enrolment_id,
+        lambda e, reason: services.cancel_enrolment(e, current_user, local_now(), reason,
+                                                    CancelKind.BY_ADMIN),
+        lambda e: _("The enrolment of %(name)s is cancelled.", name=e.user.full_name),
+    )
+
+
+@bp.route("/manage/enrolments/<int:enrolment_id>/move", methods=["POST"])
+@require(is_admin)
+def move(enrolment_id: int):
+    enrolment = _enrolment_for_admin(enrolment_id)
+    form = MoveForm()
+    form.run_id.choices = options(
+        (r.id, str(r.id)) for r in services.other_runs_of_course(enrolment.run, local_now())
+        if scoped_centre_id(current_user) in (None, r.centre_id)
+    )
+    if not form.validate_on_submit():
+        flash(_("Choose another run of the same course."), "error")
+        return _back_to_roster(enrolment)
+    target = db.get_or_404(Run, form.run_id.data)
+    source_id = enrolment.run_id
+    if _commit_or_explain(lambda: services.move_enrolment(enrolment, target, current_user,
+                                                          local_now())):
+        flash(_("%(name)s is moved to %(city)s, %(day)s.", name=enrolment.user.full_name,
+                city=target.centre.city, day=format_day(target.first_date)), "success")
+    return redirect(url_for("enrolment.roster", run_id=source_id))
+

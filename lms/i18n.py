@@ -1,0 +1,26 @@
+"""Locale selection and the gettext functions every module imports from here."""
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import gettext, lazy_gettext, ngettext
+from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
+
+__all__ = ["gettext", "lazy_gettext", "ngettext", "select_locale", "LANGUAGE_NAMES"]
+
+# Each language named in itself, as a language menu should.
+LANGUAGE_NAMES = {"en": "English", "hu": "Magyar", "bg": "Български"}
+
+
+def select_locale() -> str | None:
+    """The user's profile language, else the one picked in the header, else the browser's."""
+    if not has_request_context():  # CLI and background work use the default locale
+        return None
+    languages = current_app.config["LANGUAGES"]
+    try:
+        if current_user and current_user.is_authenticated and current_user.locale in languages:
+            return current_user.locale
+    except DBAPIError:  # the database is down: the error page still speaks the language
+        pass
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages)

@@ -1,0 +1,242 @@
+"""The administrators' back office: centres, courses and people."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from lms.access import only_visible_runs
+from lms.auth import services as accounts
+from lms.auth.forms import EditUserForm, NewUserForm
+from lms.auth.models import Role, User
+from lms.auth.permissions import is_admin, require
+from lms.courses import services
+from lms.courses.forms import CentreForm, ConfirmForm, CourseForm
+from lms.courses.models import Centre, Course, CourseStatus, Run
+from lms.errors import DomainError, attach_to_form
+from lms.extensions import db
+from lms.formtools import options
+from lms.i18n import gettext as _
+from lms.manage import audit as _audit  # noqa: F401  (the audit log)
+from lms.manage import bp
+from lms.manage import runs as _runs  # noqa: F401  (run and session views)
+
+
+@bp.before_request
+@require(is_admin)
+def _admins_only():
+    """Every page of the back office is for administrators only."""
+
+
+@bp.route("/")
+def dashboard():
+    counts = {
+        "centres": db.session.scalar(sa.select(sa.func.count(Centre.id))),
+        "courses": db.session.scalar(sa.select(sa.func.count(Course.id))),
+        "runs": db.session.scalar(only_visible_runs(sa.select(sa.func.count(Run.id)),
+                                                    current_user)),
+        "users": db.session.scalar(sa.select(sa.func.count(User.id))),
+    }
+    return render_template("manage/dashboard.html", counts=counts)
+
+
+# ---------------------------------------------------------------- centres
+
+
+@bp.route("/centres/")
+def centres():
+    rows = db.session.scalars(sa.select(Centre).order_by(Centre.country, Centre.city))
+    return render_template("manage/centres.html", centres=list(rows))
+
+
+@bp.route("/centres/new", methods=["GET", "POST"])
+@bp.route("/centres/<int:centre_id>/edit", methods=["GET", "POST"])
+def edit_centre(centre_id: int | None = None):
+    centre = db.get_or_404(Centre, centre_id) if centre_id else None
+    form = CentreForm(obj=centre)
+    if form.validate_on_submit():
+        fields = {
+            name: getattr(form, name).data
+            for name in (
+                "name",
+                "city",
+                "region",
+                "country",
+                "address",
+                "signatory_name",
+                "signatory_title",
+                "organisation",
+                "serial_prefix",
+                "active",
+            )
+        }
+        try:
+            centre = services.save_centre(centre, **fields)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The centre %(name)s is saved.", name=centre.name), "success")
+            return redirect(url_for("manage.centres"))
+    return render_template("manage/centre_form.html", form=form, centre=centre)
+
+
+# ---------------------------------------------------------------- courses
+
+
+@bp.route("/courses/")
+def courses():
+    rows = db.session.scalars(
+        sa.select(Course)
+        .options(selectinload(Course.runs))
+        .order_by(Course.total_hours.desc(), Course.title)
+    )
+    return render_template("manage/courses.html", courses=list(rows))
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+def edit_course(course_id: int | None = None):
+    course = db.get_or_404(Course, course_id) if course_id else None
+    form = CourseForm(obj=course)
+    if request.method == "GET" and course is not None:
+        while len(form.modules) > 0:
+            form.modules.pop_entry()
+        for module in course.modules:
+            form.modules.append_entry({"title": module.title, "hours": module.hours})
+        for _blank in range(3):
+            form.modules.append_entry()
+    if form.validate_on_submit():
+        fields = {
+            name: getattr(form, name).data
+            for name in (
+                "code",
+                "title",
+                "summary",
+                "description",
+                "total_hours",
+                "target_group",
+                "accreditation_number",
+                "credit_points",
+                "language",
+            )
+        }
+        try:
+            course = services.save_course(course, form.module_rows(), **fields)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The course %(code)s is saved.", code=course.code), "success")
+            return redirect(url_for("manage.courses"))
+    return render_template("manage/course_form.html", form=form, course=course)
+
+
+@bp.route("/courses/<int:course_id>/status", methods=["POST"])
+def course_status(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    form = ConfirmForm()
+    status = request.form.get("status", "")
+    if form.validate_on_submit() and status in CourseStatus._value2member_map_:
+        try:
+            services.set_course_status(course, CourseStatus(status))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The course %(code)s is now %(status)s.",
+                    code=course.code,
+                    status=course_status_label(course.status),
+                ),
+                "success",
+            )
+    else:
+        flash(_("The status could not be changed."), "error")
+    return redirect(url_for("manage.courses"))
+
+
+def course_status_label(status: CourseStatus) -> str:
+    return {
+        CourseStatus.DRAFT: _("draft"),
+        CourseStatus.PUBLISHED: _("published"),
+        CourseStatus.ARCHIVED: _("archived"),
+    }[status]
+
+
+# ---------------------------------------------------------------- people
+
+
+@bp.route("/users/")
+def users():
+    role = request.args.get("role", "")
+    stmt = sa.select(User).order_by(User.role, User.full_name)
+    if role in Role._value2member_map_:
+        stmt = stmt.where(User.role == role)
+    return render_template("manage/users.html", users=list(db.session.scalars(stmt)), role=role)
+
+
+def _centre_choices(form) -> None:
+    centres = db.session.scalars(sa.select(Centre).order_by(Centre.city, Centre.name))
+    form.centre_id.choices = options([(0, _("The whole network")),
+                                      *((c.id, f"{c.city} – {c.name}") for c in centres)])
+
+
+def _scope(role: Role, centre_id: int) -> int | None:
+    """Only an administrator is scoped to a centre; 0 means the whole network."""
+    return (centre_id or None) if role == Role.ADMIN else None
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    _centre_choices(form)
+    if form.centre_id.data is None:
+        form.centre_id.data = 0
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                email=form.email.data,
+                password=form.password.data,
+                role=Role(form.role.data),
+                **form.profile_data(),
+            )
+            user.centre_id = _scope(user.role, form.centre_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The account of %(name)s is created.", name=user.full_name), "success")
+            return redirect(url_for("manage.users"))
+    return render_template("manage/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = EditUserForm(obj=user)
+    _centre_choices(form)
+    if form.centre_id.data is None:  # not sent: keep the account's scope
+        form.centre_id.data = user.centre_id or 0
+    if request.method == "GET":
+        form.role.data = user.role.value
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(user, **form.profile_data())
+            accounts.set_role_and_status(
+                user, Role(form.role.data), form.active.data, acting=current_user
+            )
+            user.centre_id = _scope(user.role, form.centre_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The account of %(name)s is saved.", name=user.full_name), "success")
+            return redirect(url_for("manage.users"))
+    return render_template("manage/user_form.html", form=form, user=user)

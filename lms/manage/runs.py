@@ -1,0 +1,193 @@
+"""Back-office views for runs and their sessions."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from lms.access import only_visible_runs, scoped_centre_id
+from lms.courses import services
+from lms.courses.forms import CancelRunForm, ConfirmForm, RunForm, SessionForm
+from lms.courses.models import Centre, Course, CourseStatus, Run, RunStatus, Session
+from lms.db import local_now
+from lms.enrolment import services as enrolments
+from lms.errors import DomainError, attach_to_form
+from lms.extensions import db
+from lms.formtools import options
+from lms.i18n import gettext as _
+from lms.manage import bp
+from lms.trainers import services as trainers
+
+
+def _run_form(run: Run | None) -> RunForm:
+    form = RunForm(obj=run)
+    courses = db.session.scalars(
+        sa.select(Course).where(Course.status != CourseStatus.ARCHIVED).order_by(Course.title)
+    )
+    form.course_id.choices = options(
+        (c.id, f"{c.code} – {c.title} ({c.total_hours} h)") for c in courses
+    )
+    centres = sa.select(Centre).order_by(Centre.city, Centre.name)
+    if scoped_centre_id(current_user) is not None:  # runs of their own centre only
+        centres = centres.where(Centre.id == scoped_centre_id(current_user))
+    centres = db.session.scalars(centres)
+    form.centre_id.choices = options((c.id, f"{c.city} – {c.name}") for c in centres)
+    if request.method == "GET" and run is None:
+        course_id = request.args.get("course", type=int)
+        if course_id:
+            form.course_id.data = course_id
+    if request.method == "GET" and run is not None:
+        form.certificate_style.data = run.certificate_style.value
+    return form
+
+
+@bp.route("/runs/")
+def runs():
+    status = request.args.get("status", "")
+    stmt = (
+        sa.select(Run)
+        .options(selectinload(Run.course), selectinload(Run.centre), selectinload(Run.sessions))
+        .order_by(Run.id.desc())
+    )
+    if status in RunStatus._value2member_map_:
+        stmt = stmt.where(Run.status == status)
+    stmt = only_visible_runs(stmt, current_user)
+    return render_template("manage/runs.html", runs=list(db.session.scalars(stmt)), status=status)
+
+
+@bp.route("/runs/new", methods=["GET", "POST"])
+@bp.route("/runs/<int:run_id>/edit", methods=["GET", "POST"])
+def edit_run(run_id: int | None = None):
+    run = db.get_or_404(Run, run_id) if run_id else None
+    form = _run_form(run)
+    if form.validate_on_submit():
+        try:
+            run = services.save_run(
+                run,
+                course=db.get_or_404(Course, form.course_id.data),
+                centre=db.get_or_404(Centre, form.centre_id.data),
+                **form.run_fields(),
+            )
+            enrolments.promote_from_waitlist(run)  # in case capacity went up
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The run is saved."), "success")
+            return redirect(url_for("manage.run", run_id=run.id))
+    return render_template("manage/run_form.html", form=form, run=run)
+
+
+@bp.route("/runs/<int:run_id>")
+def run(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    return _render_run(run, SessionForm(formdata=None))
+
+
+def _render_run(run: Run, session_form: SessionForm, cancel_form: CancelRunForm | None = None):
+    return render_template(
+        "manage/run.html",
+        run=run,
+        session_form=session_form,
+        cancel_form=cancel_form or CancelRunForm(formdata=None),
+        confirm_form=ConfirmForm(),
+        problems=services.publish_problems(run) if run.status == RunStatus.DRAFT else [],
+    )
+
+
+def _session_fields(form: SessionForm) -> dict:
+    return {
+        "day": form.date.data,
+        "starts_at": form.starts_at.data,
+        "ends_at": form.ends_at.data,
+        "minutes": services.minutes_from_hours(form.hours.data) if form.hours.data else None,
+        "topic": form.topic.data or "",
+        "room": form.room.data or "",
+    }
+
+
+@bp.route("/runs/<int:run_id>/sessions", methods=["POST"])
+def add_session(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            trainers.save_session(run, None, **_session_fields(form))
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The session is added."), "success")
+            return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
+    return _render_run(run, form)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def edit_session(session_id: int):
+    session = db.get_or_404(Session, session_id)
+    run = session.run
+    form = SessionForm(obj=session)
+    if request.method == "GET":
+        form.hours.data = session.hours
+    if form.validate_on_submit():
+        try:
+            trainers.save_session(run, session, **_session_fields(form))
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The session is saved."), "success")
+            return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
+    return render_template("manage/session_form.html", form=form, session=session, run=run)
+
+
+@bp.route("/sessions/<int:session_id>/remove", methods=["POST"])
+def remove_session(session_id: int):
+    session = db.get_or_404(Session, session_id)
+    run = session.run
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.remove_session(run, session)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The session is removed."), "success")
+    return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
+
+
+@bp.route("/runs/<int:run_id>/publish", methods=["POST"])
+def publish_run(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.publish_run(run)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The run is published and open in the catalogue."), "success")
+    return redirect(url_for("manage.run", run_id=run.id))
+
+
+@bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
+def cancel_run(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    form = CancelRunForm()
+    if form.validate_on_submit():
+        try:
+            enrolments.cancel_run_and_enrolments(run, current_user, form.reason.data,
+                                                 local_now())
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The run is cancelled. It stays on record with its enrolments."), "success")
+            return redirect(url_for("manage.run", run_id=run.id))
+    return _render_run(run, SessionForm(formdata=None), cancel_form=form)

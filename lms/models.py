@@ -1,0 +1,47 @@
+"""Imports every feature's models so that the metadata (and Alembic) sees all tables."""
+
+from lms.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
+from lms.audit.models import AuditEntry
+from lms.auth.models import Role, User
+from lms.certificates.models import Certificate, CertificateSequence, CertificateStatus
+from lms.courses.models import (
+    Centre,
+    CertificateStyle,
+    Course,
+    CourseModule,
+    CourseStatus,
+    Run,
+    RunStatus,
+    Session,
+)
+from lms.enrolment.models import CancelKind, Enrolment, EnrolmentEvent, EnrolmentState, Outcome
+from lms.notifications.models import Notification
+from lms.trainers.models import TrainerAssignment, TrainerRole
+
+__all__ = [
+    "AuditEntry",
+    "AttendanceChange",
+    "AttendanceMark",
+    "AttendanceStatus",
+    "CancelKind",
+    "Centre",
+    "Certificate",
+    "CertificateSequence",
+    "CertificateStatus",
+    "CertificateStyle",
+    "Course",
+    "CourseModule",
+    "CourseStatus",
+    "Enrolment",
+    "EnrolmentEvent",
+    "EnrolmentState",
+    "Notification",
+    "Outcome",
+    "Role",
+    "Run",
+    "RunStatus",
+    "Session",
+    "TrainerAssignment",
+    "TrainerRole",
+    "User",
+]

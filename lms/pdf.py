@@ -1,0 +1,77 @@
+"""HTML to PDF with WeasyPrint, fetching nothing but the application's own static files.
+
+Templates refer to assets through `pdf_static(path)`, an address under
+STATIC_ORIGIN (a `.invalid` host, which can never resolve). The fetcher serves
+those from the static folder and `data:` URLs (the QR codes); anything else
+(`file://`, `http://`, other hosts, paths escaping the folder) is refused, so a
+hostile value in a certificate can never make the renderer read a file or call
+out.
+"""
+
+import mimetypes
+from pathlib import Path
+
+from flask import current_app
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+STATIC_ORIGIN = "https://forras-static.invalid/"
+
+
+class RefusedURL(ValueError):
+    """The renderer asked for something outside the application's static files."""
+
+
+def pdf_static(path: str) -> str:
+    return STATIC_ORIGIN + path.lstrip("/")
+
+
+class StaticOnlyFetcher(URLFetcher):
+    def __init__(self, static_folder: str):
+        super().__init__(allowed_protocols=("data", "https"), allow_redirects=False)
+        self._root = Path(static_folder).resolve()
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if not url.startswith(STATIC_ORIGIN):
+            raise RefusedURL(f"refused to fetch {url!r}: not one of the application's files")
+        relative = url[len(STATIC_ORIGIN):].split("?")[0].split("#")[0]
+        path = (self._root / relative).resolve()
+        if not path.is_relative_to(self._root) or not path.is_file():
+            raise RefusedURL(f"refused to fetch {url!r}: no such static file")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
+
+
+def safe_url_fetcher() -> StaticOnlyFetcher:
+    return StaticOnlyFetcher(current_app.static_folder)
+
+
+_font_config = FontConfiguration()
+_stylesheets: dict[tuple[str, str], CSS] = {}
+
+
+def stylesheet(name: str) -> CSS:
+    """A static stylesheet, parsed once per process (its fonts are loaded once, too).
+
+    Parsing CSS and registering @font-face fonts cost more than laying out a
+    certificate, so documents share these parsed sheets instead of <style> blocks.
+    """
+    key = (current_app.static_folder, name)
+    if key not in _stylesheets:
+        _stylesheets[key] = CSS(url=pdf_static(name), url_fetcher=safe_url_fetcher(),
+                                font_config=_font_config)
+    return _stylesheets[key]
+
+
+def render_pdf(html: str, stylesheets: tuple[str, ...] = (), **options) -> bytes:
+    """The PDF of `html` (already rendered by autoescaped Jinja); fonts are embedded.
+
+    `stylesheets` are static paths (e.g. "pdf/certificate.css") applied after the
+    fonts' sheet; the document's own <style> blocks still apply on top.
+    """
+    document = HTML(string=html, base_url=STATIC_ORIGIN, url_fetcher=safe_url_fetcher())
+    sheets = [stylesheet(name) for name in ("pdf/fonts.css", *stylesheets)]
+    return document.write_pdf(stylesheets=sheets, font_config=_font_config, **options)

@@ -1,0 +1,70 @@
+"""Administrators put trainers on runs."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, url_for
+
+from lms.auth.models import Role, User
+from lms.auth.permissions import is_admin, require
+from lms.courses.forms import ConfirmForm
+from lms.courses.models import Run, Session
+from lms.errors import DomainError, attach_to_form
+from lms.extensions import db
+from lms.formtools import options
+from lms.i18n import gettext as _
+from lms.templating import format_clock, format_day
+from lms.trainers import bp, services
+from lms.trainers.forms import AssignTrainerForm
+from lms.trainers.models import TrainerAssignment, TrainerRole
+
+
+def _assign_form(run: Run) -> AssignTrainerForm:
+    form = AssignTrainerForm()
+    trainers = db.session.scalars(
+        sa.select(User).where(User.role == Role.TRAINER, User.active.is_(True))
+        .order_by(User.full_name)
+    )
+    form.trainer_id.choices = options((t.id, t.full_name) for t in trainers)
+    form.sessions.choices = options(
+        (s.id, f"{format_day(s.date)} {format_clock(s.starts_at)}–{format_clock(s.ends_at)}"
+         + (f" {s.topic}" if s.topic else ""))
+        for s in run.sessions
+    )
+    return form
+
+
+@bp.route("/manage/runs/<int:run_id>/trainers", methods=["GET", "POST"])
+@require(is_admin)
+def assignments(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    form = _assign_form(run)
+    if form.validate_on_submit():
+        trainer = db.get_or_404(User, form.trainer_id.data)
+        chosen = [db.get_or_404(Session, sid) for sid in form.sessions.data or []]
+        try:
+            services.assign_trainer(run, trainer, TrainerRole(form.role.data), chosen)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is assigned to the run.", name=trainer.full_name), "success")
+            return redirect(url_for("trainers.assignments", run_id=run.id))
+    return render_template("trainers/assignments.html", run=run, form=form,
+                           assignments=services.run_assignments(run), confirm_form=ConfirmForm())
+
+
+@bp.route("/manage/assignments/<int:assignment_id>/remove", methods=["POST"])
+@require(is_admin)
+def remove(assignment_id: int):
+    assignment = db.get_or_404(TrainerAssignment, assignment_id)
+    run_id = assignment.run_id
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.remove_assignment(assignment)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The trainer is taken off the run."), "success")
+    return redirect(url_for("trainers.assignments", run_id=run_id))

@@ -1,0 +1,142 @@
+"""Trainer assignments: a trainer never holds two overlapping sessions (any run, any centre)."""
+
+from dataclasses import dataclass
+from datetime import date, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.auth.models import Role, User
+from lms.courses import services as courses
+from lms.courses.models import Run, RunStatus, Session
+from lms.courses.services import describe_session
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.trainers.models import TrainerAssignment, TrainerRole
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A stretch of time a trainer would be booked for."""
+
+    day: date
+    starts_at: time
+    ends_at: time
+    session: Session  # the session as it is now (its label for messages)
+
+
+def covered_sessions(assignment: TrainerAssignment) -> list[Session]:
+    """The sessions an assignment covers: the chosen ones, or all of the run's."""
+    return list(assignment.sessions) or list(assignment.run.sessions)
+
+
+def assignments_of(trainer: User) -> list[TrainerAssignment]:
+    return list(db.session.scalars(
+        sa.select(TrainerAssignment).join(TrainerAssignment.run)
+        .where(TrainerAssignment.trainer_id == trainer.id, Run.status != RunStatus.CANCELLED)
+        .options(selectinload(TrainerAssignment.sessions),
+                 joinedload(TrainerAssignment.run).selectinload(Run.sessions),
+                 joinedload(TrainerAssignment.run).joinedload(Run.course),
+                 joinedload(TrainerAssignment.run).joinedload(Run.centre))
+    ).unique())
+
+
+def find_trainer_clash(trainer: User, slots: list[Slot],
+                       ignore_run: Run | None = None) -> tuple[Session, Slot] | None:
+    """The first session the trainer already holds that overlaps one of `slots`."""
+    for assignment in assignments_of(trainer):
+        if ignore_run is not None and assignment.run_id == ignore_run.id:
+            continue
+        for held in covered_sessions(assignment):
+            for slot in slots:
+                if held.id != slot.session.id and held.overlaps(slot.day, slot.starts_at,
+                                                                slot.ends_at):
+                    return held, slot
+    return None
+
+
+def _clash_error(trainer: User, held: Session, slot: Slot, field: str) -> DomainError:
+    return DomainError(_(
+        "%(trainer)s already trains %(course)s in %(city)s at %(held)s, which overlaps "
+        "%(slot)s.", trainer=trainer.full_name, course=held.run.course.title,
+        city=held.run.centre.city, held=describe_session(held),
+        slot=describe_session(slot.session)), field)
+
+
+def assign_trainer(run: Run, trainer: User, role: TrainerRole,
+                   sessions: list[Session] | None = None) -> TrainerAssignment:
+    """Put a trainer on a run (or some of its sessions); refused if it double-books them."""
+    if trainer.role != Role.TRAINER or not trainer.active:
+        raise DomainError(_("Choose an active trainer account."), "trainer_id")
+    if run.status in (RunStatus.CANCELLED, RunStatus.CLOSED):
+        raise DomainError(_("A cancelled or closed run cannot change."))
+    sessions = sessions or []
+    if any(s.run_id != run.id for s in sessions):
+        raise DomainError(_("Choose sessions of this run."), "sessions")
+    covered = sessions or list(run.sessions)
+    slots = [Slot(s.date, s.starts_at, s.ends_at, s) for s in covered]
+    clash = find_trainer_clash(trainer, slots, ignore_run=run)
+    if clash:
+        raise _clash_error(trainer, *clash, "trainer_id")
+    assignment = db.session.scalar(
+        sa.select(TrainerAssignment).where(TrainerAssignment.run_id == run.id,
+                                           TrainerAssignment.trainer_id == trainer.id)
+    ) or TrainerAssignment(run=run, trainer=trainer)
+    assignment.role = role
+    assignment.sessions = sessions
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment
+
+
+def remove_assignment(assignment: TrainerAssignment) -> None:
+    """Take a trainer off a run; their attendance marks keep their name."""
+    if assignment.run.status == RunStatus.CLOSED:
+        raise DomainError(_("A closed run cannot change."))
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def save_session(run: Run, session: Session | None, **fields) -> Session:
+    """Add or move a session without double-booking any trainer of the run."""
+    day, starts_at, ends_at = fields["day"], fields["starts_at"], fields["ends_at"]
+    if session is None:  # a new session joins every "all sessions" assignment
+        label = Session(date=day, starts_at=starts_at, ends_at=ends_at,
+                        topic=fields.get("topic", ""))
+        affected = [a for a in run_assignments(run) if not a.sessions]
+    else:
+        label = session
+        affected = trainers_of_session(session)
+    slot = Slot(day, starts_at, ends_at, label)
+    for assignment in affected:
+        clash = find_trainer_clash(assignment.trainer, [slot], ignore_run=run)
+        if clash:
+            raise _clash_error(assignment.trainer, *clash, "starts_at")
+    return courses.save_session(run, session, **fields)
+
+
+def trainers_of_session(session: Session) -> list[TrainerAssignment]:
+    return [a for a in run_assignments(session.run)
+            if not a.sessions or session in a.sessions]
+
+
+def run_assignments(run: Run) -> list[TrainerAssignment]:
+    return list(db.session.scalars(
+        sa.select(TrainerAssignment).where(TrainerAssignment.run_id == run.id)
+        .options(selectinload(TrainerAssignment.sessions), joinedload(TrainerAssignment.trainer))
+        .order_by(TrainerAssignment.role, TrainerAssignment.id)
+    ).unique())
+
+
+def is_trainer_of(user: User, session: Session) -> bool:
+    return user.role == Role.TRAINER and any(
+        a.trainer_id == user.id for a in trainers_of_session(session)
+    )
+
+
+def is_trainer_of_run(user: User, run: Run) -> bool:
+    return user.role == Role.TRAINER and db.session.scalar(
+        sa.select(sa.func.count(TrainerAssignment.id))
+        .where(TrainerAssignment.run_id == run.id, TrainerAssignment.trainer_id == user.id)
+    ) > 0

@@ -1,0 +1,385 @@
+"""Fixtures shared by the whole suite.
+
+`TEST_DATABASE_URL` switches every test to another database (PostgreSQL in CI);
+by default each run uses a fresh SQLite file. The schema is made once; after
+each test every table is emptied, so tests never see each other's rows.
+"""
+
+import os
+import re
+import tempfile
+import uuid
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from itertools import count
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+os.environ["LMS_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="lms-test-instance-")
+
+from lms import create_app  # noqa: E402
+from lms.attendance.models import AttendanceStatus  # noqa: E402
+from lms.attendance.services import MarkInput, close_run, mark_session  # noqa: E402
+from lms.auth import services as accounts  # noqa: E402
+from lms.auth.models import Role  # noqa: E402
+from lms.certificates.services import issue_certificate  # noqa: E402
+from lms.courses import services as courses  # noqa: E402
+from lms.courses.models import CourseStatus  # noqa: E402
+from lms.db import local_now  # noqa: E402
+from lms.enrolment.services import enrol  # noqa: E402
+from lms.extensions import db as _db  # noqa: E402
+from lms.trainers.models import TrainerRole  # noqa: E402
+from lms.trainers.services import assign_trainer  # noqa: E402
+
+PASSWORD = "correct horse battery"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    elif _is_postgres(url):
+        # A throwaway database of our own on that server: whatever tables
+        # `TEST_DATABASE_URL`'s database holds (another branch's schema, a
+        # crashed run) can neither break this run nor be destroyed by it.
+        with _scratch_postgres_database(url) as scratch_url:
+            yield scratch_url
+    else:
+        yield url
+
+
+@contextmanager
+def _scratch_postgres_database(url: str):
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    name = f"forras_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with server.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith("postgres")
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app(_test_config(database_url))
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        _db.create_all()
+        _db.engine.dispose()
+    yield
+
+
+def _test_config(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        # Fast hashing in tests; production's work factor is checked in tests/auth.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": "localhost",
+    }
+
+
+class Client(FlaskClient):
+    """A test client that posts forms the way a browser does, CSRF token included.
+
+    Each request runs in its own application context, as in production: `g`
+    and the database session are not shared with the test or other requests.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def csrf_token(self, page: str) -> str:
+        html = self.get(page).get_data(as_text=True)
+        match = CSRF_RE.search(html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+        """POST `data` to `url` with the CSRF token read from `page` (default: `url`)."""
+        data = dict(data or {})
+        data["csrf_token"] = self.csrf_token(page or url)
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def app(database_url, _schema):
+    app = create_app(_test_config(database_url))
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        with _db.engine.begin() as conn:
+            if _is_postgres(database_url):
+                conn.execute(
+                    sa.text(
+                        "TRUNCATE "
+                        + ", ".join(f'"{t}"' for t in tables)
+                        + " RESTART IDENTITY CASCADE"
+                    )
+                )
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+class AuthActions:
+    """Logs in through the real login form (flaskr's helper)."""
+
+    def __init__(self, client: Client):
+        self._client = client
+
+    def login(self, user_or_email, password: str = PASSWORD, **kwargs):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self._client.submit("/login", {"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self._client.submit("/logout", page="/")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+# ---------------------------------------------------------------- factories
+
+_serial = count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(
+        role: Role | str = Role.TRAINEE,
+        email: str | None = None,
+        password: str = PASSWORD,
+        full_name: str | None = None,
+        **profile,
+    ):
+        n = next(_serial)
+        user = accounts.create_user(
+            email or f"user{n}@example.org",
+            password,
+            full_name or f"Test User {n}",
+            Role(role),
+            **profile,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_centre(db):
+    def make(**fields):
+        n = next(_serial)
+        values = {
+            "name": f"Centre {n}",
+            "city": f"City {n}",
+            "region": "Region",
+            "country": "HU",
+            "address": "",
+            "signatory_name": "",
+            "signatory_title": "",
+            "serial_prefix": "C" + "".join(chr(65 + int(d)) for d in str(n)),
+            "active": True,
+        }
+        values.update(fields)
+        centre = courses.save_centre(None, **values)
+        db.session.commit()
+        return centre
+
+    return make
+
+
+@pytest.fixture
+def make_course(db):
+    def make(total_hours: int = 24, modules=None, status=CourseStatus.PUBLISHED, **fields):
+        n = next(_serial)
+        values = {
+            "code": f"C-{n}",
+            "title": f"Course {n}",
+            "summary": f"Summary of course {n}",
+            "description": "",
+            "total_hours": total_hours,
+            "target_group": "",
+            "accreditation_number": "",
+            "credit_points": None,
+            "language": "hu",
+        }
+        values.update(fields)
+        course = courses.save_course(None, modules or [], **values)
+        courses.set_course_status(course, status)
+        db.session.commit()
+        return course
+
+    return make
+
+
+def session_plan(total_hours: int, start: date, hours_each: int = 6):
+    """Sessions of `hours_each` hours on consecutive days adding up to `total_hours`."""
+    plan, remaining, day = [], total_hours, start
+    while remaining > 0:
+        hours = min(hours_each, remaining)
+        plan.append((day, time(9, 0), time(9 + hours, 0), hours * 60))
+        remaining -= hours
+        day += timedelta(days=1)
+    return plan
+
+
+@pytest.fixture
+def make_run(db, make_centre, make_course):
+    def make(
+        course=None,
+        centre=None,
+        publish: bool = True,
+        start: date | None = None,
+        sessions=None,
+        **fields,
+    ):
+        course = course or make_course()
+        centre = centre or make_centre()
+        if start is None:
+            start = sessions[0][0] if sessions else date.today() + timedelta(days=30)
+        values = {
+            "capacity": 20,
+            "venue": "Main hall",
+            "enrolment_opens": None,
+            "enrolment_closes": start - timedelta(days=2),
+        }
+        values.update(fields)
+        run = courses.save_run(None, course, centre, **values)
+        if sessions is None:
+            sessions = session_plan(course.total_hours, start)
+        for day, starts, ends, minutes in sessions:
+            courses.save_session(
+                run,
+                None,
+                day=day,
+                starts_at=starts,
+                ends_at=ends,
+                minutes=minutes,
+                topic=f"Topic {day}",
+            )
+        if publish:
+            courses.publish_run(run)
+        db.session.commit()
+        return run
+
+    return make
+
+
+# ---------------------------------------------------------------- query counting
+
+
+@contextmanager
+def count_queries(engine):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def query_counter(db):
+    return lambda: count_queries(db.engine)
+
+
+# ---------------------------------------------------------------- a world with every role
+
+
+@pytest.fixture
+def world(db, make_user, make_course, make_run):
+    users = {role: make_user(role=Role(role)) for role in ("trainee", "trainer", "admin")}
+    run = make_run(publish=False)
+    published = make_run()
+    approval = make_run(approval_required=True)
+    now = local_now()
+    own = enrol(users["trainee"], published, now)
+    other = enrol(make_user(), published, now)
+    pending = enrol(make_user(), approval, now)
+    assignment = assign_trainer(published, users["trainer"], TrainerRole.LEAD)
+    foreign = make_run()  # published, taught by somebody else
+    assign_trainer(foreign, make_user(role=Role.TRAINER), TrainerRole.LEAD)
+    db.session.commit()
+    return {
+        "users": users,
+        "ids": {
+            "course_code": make_run().course.code,
+            "draft_course_code": make_course(status=CourseStatus.DRAFT).code,
+            "course_id": run.course.id,
+            "centre_id": run.centre.id,
+            "run_id": run.id,
+            "session_id": run.sessions[0].id,
+            "trainee_id": users["trainee"].id,
+            "published_run_id": published.id,
+            "own_enrolment_id": own.id,
+            "other_enrolment_id": other.id,
+            "pending_enrolment_id": pending.id,
+            "published_session_id": published.sessions[0].id,
+            "assignment_id": assignment.id,
+            "bad_token": "not-a-token",
+            "foreign_run_id": foreign.id,
+            "foreign_session_id": foreign.sessions[0].id,
+        },
+    }
+
+
+CERTIFICATE_IDS = ("closed_run_id", "other_completed_id", "certificate_id",
+                   "other_certificate_id", "certificate_code")
+
+
+@pytest.fixture
+def certificate_world(db, world, make_user, make_course, make_run):
+    """A closed run: the world's trainee and another hold certificates, a third completed."""
+    day = date.today() - timedelta(days=3)
+    run = make_run(course=make_course(total_hours=6),
+                   sessions=[(day, time(9), time(15), 360)])
+    admin = world["users"]["admin"]
+    before = datetime.combine(day - timedelta(days=5), time(8))
+    people = [world["users"]["trainee"], make_user(), make_user()]
+    enrolments = [enrol(person, run, before, by=admin) for person in people]
+    mark_session(run.sessions[0], [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments],
+                 admin, day)
+    close_run(run, admin)
+    own = issue_certificate(enrolments[0], admin, date.today())
+    other = issue_certificate(enrolments[1], admin, date.today())
+    db.session.commit()
+    world["ids"].update(closed_run_id=run.id, other_completed_id=enrolments[2].id,
+                        certificate_id=own.id, other_certificate_id=other.id,
+                        certificate_code=own.verification_code)
+    return world

@@ -1,0 +1,227 @@
+"""Every page type, in every language, checked by axe-core for WCAG 2.1 A/AA,
+at 320 px without horizontal scrolling, and with a visible keyboard focus.
+
+axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0): CI needs no network
+and every run checks with the same rules. The pages forbid inline and foreign
+scripts (Content-Security-Policy), so the checking contexts bypass the policy to
+inject it; nothing else about the pages changes.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from lms.attendance.models import AttendanceStatus
+from lms.attendance.services import MarkInput, close_run, mark_session
+from lms.certificates.services import issue_all, revoke
+from lms.db import local_today
+from lms.enrolment.services import enrol
+from lms.trainers.models import TrainerRole
+from lms.trainers.services import assign_trainer
+from tests.e2e.conftest import LANGUAGES, login, screenshot, skip_without_browser
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+skip_without_browser()
+
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+ROLES = ("anonymous", "trainee", "trainer", "admin")
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 320, "height": 800}
+SCROLL_RULES = {"type": "rule", "values": ["scrollable-region-focusable"]}
+
+
+@dataclass
+class Site:
+    """The pages to check, by who opens them."""
+
+    anonymous: list[str] = field(default_factory=list)
+    trainee: list[str] = field(default_factory=list)
+    trainer: list[str] = field(default_factory=list)
+    admin: list[str] = field(default_factory=list)
+    emails: dict[str, str] = field(default_factory=dict)
+    narrow_screenshot_run: int = 0
+
+
+def _sessions(first_day, count, hours=6):
+    return [(first_day + timedelta(days=i), time(9), time(9 + hours), hours * 60)
+            for i in range(count)]
+
+
+@pytest.fixture
+def site(db, make_user, make_centre, make_course, make_run) -> Site:
+    """A little of everything: an upcoming run with a waitlist, a run on today with
+    a trainer, a closed run with certificates (one revoked)."""
+    today = local_today()
+    admin = make_user(role="admin", full_name="Kovács Anna")
+    trainer = make_user(role="trainer", full_name="Петър Николов")
+    trainee = make_user(full_name="Szőke Tünde", organisation="Családsegítő Szolgálat")
+    others = [make_user(full_name=n) for n in ("Мария Петрова", "Nagy Péter", "Иван Георгиев")]
+    centre = make_centre(name="Ресурсен център Разград", city="Разград", serial_prefix="RAZ",
+                         country="BG")
+    course = make_course(
+        total_hours=24, title="Közösségfejlesztés a gyakorlatban", description="Első.\n\nMásodik.",
+        target_group="Szociális munkások", accreditation_number="KÉP-2026/042",
+        credit_points=12, modules=[("Helyzetfeltárás", 12), ("Közösségi tervezés", 12)],
+    )
+    before = datetime.combine(today - timedelta(days=20), time(8))
+
+    upcoming = make_run(course=course, centre=centre, capacity=2)
+    for person in (trainee, *others[:2]):  # two places and one on the waitlist
+        enrol(person, upcoming, before)
+
+    current = make_run(course=course, centre=centre, sessions=_sessions(today, 4),
+                       enrolment_closes=today - timedelta(days=2))
+    assign_trainer(current, trainer, TrainerRole.LEAD)
+    in_current = [enrol(person, current, before, by=admin) for person in others]
+    mark_session(current.sessions[0], [MarkInput(e.id, AttendanceStatus.PRESENT)
+                                       for e in in_current], trainer, today)
+
+    first_day = today - timedelta(days=10)
+    closed = make_run(course=course, centre=centre, sessions=_sessions(first_day, 4),
+                      enrolment_closes=first_day - timedelta(days=2),
+                      certificate_style="razgrad", language="bg")
+    enrolments = [enrol(p, closed, before, by=admin) for p in (trainee, *others)]
+    for session in closed.sessions:
+        mark_session(session, [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments[:-1]]
+                     + [MarkInput(enrolments[-1].id, AttendanceStatus.ABSENT)], admin,
+                     session.date)
+    close_run(closed, admin)
+    certificates = issue_all(closed, admin, today)
+    revoke(certificates[-1], admin, "Elírt név")
+    db.session.commit()
+
+    mark = f"/sessions/{current.sessions[0].id}/attendance"
+    return Site(
+        anonymous=["/", f"/courses/{course.code}", "/login", "/register",
+                   "/register/check-your-inbox", "/password/forgot", "/verify",
+                   f"/verify/{certificates[0].verification_code}",
+                   f"/verify/{certificates[-1].verification_code}",
+                   "/verify/no-such-code", "/no-such-page"],
+        trainee=["/my/", "/profile", f"/courses/{course.code}"],
+        trainer=["/trainer/sessions", mark, f"{mark}?all=present", f"{mark}/history",
+                 f"/runs/{current.id}/register"],
+        admin=["/manage/", "/manage/centres/", f"/manage/centres/{centre.id}/edit",
+               "/manage/courses/", f"/manage/courses/{course.id}/edit", "/manage/runs/",
+               "/manage/runs/new", f"/manage/runs/{upcoming.id}/edit",
+               f"/manage/runs/{upcoming.id}", f"/manage/runs/{upcoming.id}/roster",
+               f"/manage/runs/{current.id}/trainers",
+               f"/manage/sessions/{upcoming.sessions[0].id}/edit", "/manage/users/",
+               "/manage/users/new", f"/manage/users/{trainee.id}/edit",
+               f"/runs/{current.id}/register", mark, f"/runs/{closed.id}/register",
+               f"/manage/runs/{closed.id}/certificates", "/manage/audit"],
+        emails={"trainee": trainee.email, "trainer": trainer.email, "admin": admin.email},
+        narrow_screenshot_run=closed.id,
+    )
+
+
+# The outermost elements sticking out past the right edge, to say what to fix.
+WIDEST = """limit => {
+  const sticksOut = el => el && el.getBoundingClientRect().right > limit + 0.5;
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + [...el.classList].map(c => '.' + c).join('');
+  return [...document.body.querySelectorAll('*')]
+    .filter(el => sticksOut(el) && !sticksOut(el.parentElement))
+    .slice(0, 5)
+    .map(el => name(el) + ' ' + Math.round(el.getBoundingClientRect().right) + 'px');
+}"""
+
+
+def _axe_violations(page: "Page", run_only: dict | None = None) -> list[dict]:
+    """axe-core's violations on the page: WCAG 2.1 A and AA rules unless told otherwise."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """runOnly => axe.run(document, {runOnly})
+                    .then(result => result.violations.map(v => ({
+                        id: v.id, impact: v.impact, help: v.help,
+                        targets: v.nodes.map(n => n.target.join(' ')).slice(0, 8)})))""",
+        run_only or {"type": "tag", "values": WCAG_TAGS},
+    )
+
+
+def _describe(problems: dict[str, list[dict]]) -> str:
+    lines = []
+    for url, violations in problems.items():
+        for v in violations:
+            lines.append(f"{url}: [{v['id']}] ({v['impact']}) {v['help']} -> "
+                         + "; ".join(v["targets"]))
+    return "\n".join(lines)
+
+
+def _pages_by_role(site: Site, new_context, language: str, **options):
+    """(page, url) for every page to check, each role logged in once."""
+    for role in ROLES:
+        page = new_context(language, **options).new_page()
+        if role != "anonymous":
+            login(page, site.emails[role])
+        for url in getattr(site, role):
+            response = page.goto(url)
+            assert response is not None
+            expected = 404 if "no-such" in url else 200
+            assert response.status == expected, f"{role} {url}: HTTP {response.status}"
+            assert page.locator("html").get_attribute("lang") == language, url
+            yield role, page, url
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_type_passes_axe_and_fits_320_pixels(language, site, new_context):
+    """axe-core finds no WCAG 2.1 A/AA violation on any page; at 320 px no page
+    scrolls sideways (WCAG 1.4.10) and a wide table scrolls in its own box, which
+    the keyboard can reach (axe: scrollable-region-focusable)."""
+    problems: dict[str, list[dict]] = {}
+    too_wide: dict[str, tuple[int, list[str]]] = {}
+    checked = 0
+    for role, page, url in _pages_by_role(site, new_context, language, viewport=WIDE,
+                                          bypass_csp=True):
+        if violations := _axe_violations(page):
+            problems[f"{role} {url}"] = violations
+        page.set_viewport_size(NARROW)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > NARROW["width"]:
+            too_wide[f"{role} {url}"] = (width, page.evaluate(WIDEST, NARROW["width"]))
+        if violations := _axe_violations(page, SCROLL_RULES):
+            problems[f"{role} {url} at 320 px"] = violations
+        if url == f"/runs/{site.narrow_screenshot_run}/register":
+            screenshot(page, f"register-320px-{language}")
+        page.set_viewport_size(WIDE)
+        checked += 1
+        if url == "/register" and role == "anonymous":
+            # The same form again, with its error summary and messages.
+            with page.expect_navigation():
+                page.locator("main form[method=post] button[type=submit]").click()
+            assert page.locator("#error-summary").count() == 1
+            if violations := _axe_violations(page):
+                problems["anonymous /register (with errors)"] = violations
+    assert checked == sum(len(getattr(site, r)) for r in ROLES)
+    assert not problems, f"WCAG 2.1 A/AA violations ({language}):\n{_describe(problems)}"
+    assert not too_wide, f"wider than 320 px ({language}):\n" + "\n".join(
+        f"{url}: {width} px; {', '.join(culprits)}" for url, (width, culprits) in too_wide.items())
+
+
+def test_keyboard_focus_is_visible(site, new_page):
+    page = new_page("hu")
+    page.goto("/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.className")
+    assert focused == "skip-link"
+    for _ in range(12):  # the skip link, the brand, the menu, the language picker ...
+        style = page.evaluate(
+            """() => { const el = document.activeElement, s = getComputedStyle(el);
+                       return {tag: el.tagName, visible: el.matches(':focus-visible'),
+                               outline: s.outlineStyle, width: parseFloat(s.outlineWidth),
+                               shadow: s.boxShadow}; }"""
+        )
+        assert style["visible"], style
+        assert style["outline"] != "none" and style["width"] >= 2, style
+        page.keyboard.press("Tab")
+    # The skip link leads to the content.
+    page.goto("/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"

@@ -1,0 +1,117 @@
+"""Pages, form errors, dates and e-mails come out in the reader's language."""
+
+import re
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from lms.enrolment import services as enrolment
+from lms.notifications.models import Notification
+
+NOW = datetime(2026, 11, 23, 10, 0)
+FIRST_DAY = date(2027, 3, 15)  # a Monday
+
+CATALOGUE = {"en": "Course catalogue", "hu": "Képzési katalógus", "bg": "Каталог на обученията"}
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def lang(response) -> str:
+    return re.search(r'<html lang="([a-z]+)"', text(response)).group(1)
+
+
+@pytest.mark.parametrize("code", ["en", "hu", "bg"])
+def test_catalogue_speaks_the_browser_language(client, code):
+    response = client.get("/", headers={"Accept-Language": f"{code},en;q=0.5"})
+    assert lang(response) == code
+    assert CATALOGUE[code] in text(response)
+    others = [name for other, name in CATALOGUE.items() if other != code]
+    assert not any(name in text(response) for name in others)
+
+
+def test_header_picker_switches_the_language(client):
+    client.submit("/language", {"language": "hu", "next": "/"}, page="/")
+    assert CATALOGUE["hu"] in text(client.get("/", headers={"Accept-Language": "en"}))
+    client.submit("/language", {"language": "bg", "next": "/"}, page="/")
+    assert CATALOGUE["bg"] in text(client.get("/"))
+    client.submit("/language", {"language": "en", "next": "/"}, page="/")
+    assert CATALOGUE["en"] in text(client.get("/"))
+
+
+@pytest.mark.parametrize(("code", "day", "seats"), [
+    ("en", "Monday, March 15, 2027", "20 seats left"),
+    ("hu", "2027. március 15., hétfő", "20 szabad hely"),
+    ("bg", "понеделник, 15 март 2027\u202fг.", "остават 20 места"),
+])
+def test_course_page_dates_and_plurals_follow_the_locale(client, make_run, code, day, seats):
+    run = make_run(start=FIRST_DAY, capacity=20)
+    html = text(client.get(f"/courses/{run.course.code}", headers={"Accept-Language": code}))
+    assert day in html
+    assert seats in html
+
+
+def test_one_seat_left_takes_the_singular(client, db, make_user, make_run):
+    run = make_run(start=FIRST_DAY, capacity=2)
+    enrolment.enrol(make_user(), run, NOW)
+    db.session.commit()
+    html = text(client.get(f"/courses/{run.course.code}", headers={"Accept-Language": "bg"}))
+    assert "остава 1 място" in html
+
+
+def test_form_errors_are_translated(client):
+    response = client.submit("/login", {"email": "", "password": ""},
+                             headers={"Accept-Language": "hu"})
+    assert "Adja meg az e-mail-címét." in text(response)
+    response = client.submit("/login", {"email": "", "password": ""},
+                             headers={"Accept-Language": "bg"})
+    assert "Въведете своя имейл адрес." in text(response)
+
+
+# ---------------------------------------------------------------- e-mails
+
+
+def subject_of(db, user) -> str:
+    return db.session.scalars(
+        sa.select(Notification.subject).where(Notification.user_id == user.id)
+    ).one()
+
+
+def body_of(db, user) -> str:
+    return db.session.scalars(
+        sa.select(Notification.body).where(Notification.user_id == user.id)
+    ).one()
+
+
+def test_enrolment_email_is_in_the_recipients_language(db, make_user, make_run):
+    run = make_run(start=FIRST_DAY, language="hu")
+    trainee = make_user(locale="bg")
+    enrolment.enrol(trainee, run, NOW)
+    db.session.commit()
+    assert subject_of(db, trainee) == f"Мястото ви е потвърдено: {run.course.title}"
+    body = body_of(db, trainee)
+    assert "понеделник, 15 март 2027\u202fг." in body  # dates too, not only the words
+    assert "Уважаеми/а" in body
+
+
+def test_email_falls_back_to_the_runs_language(db, make_user, make_run):
+    run = make_run(start=FIRST_DAY, language="bg")
+    trainee = make_user()  # no language chosen in the profile
+    assert trainee.locale is None
+    enrolment.enrol(trainee, run, NOW)
+    db.session.commit()
+    assert subject_of(db, trainee).startswith("Мястото ви е потвърдено:")
+
+
+def test_email_ignores_the_language_of_whoever_caused_it(client, auth, db, make_user, make_run):
+    """An administrator working in Bulgarian enrols a Hungarian: the trainee reads Hungarian."""
+    admin = make_user(role="admin", locale="bg")
+    trainee = make_user(locale="hu", email="kovacs.anna@example.org")
+    run = make_run(start=FIRST_DAY, language="bg")
+    auth.login(admin)
+    client.submit(f"/manage/runs/{run.id}/roster/enrol", {"email": trainee.email},
+                  page=f"/manage/runs/{run.id}/roster")
+    assert subject_of(db, trainee) == f"Helye visszaigazolva: {run.course.title}"
+    assert "2027. március 15., hétfő" in body_of(db, trainee)

@@ -1,0 +1,184 @@
+"""Every route, called by every role: who gets in, who is sent to log in, who gets 403.
+
+The rules live in one table, `lms.access.ACCESS`, that every request is checked
+against. ROUTES below calls each route with each role, with the role's own records
+and with other people's (enrolments, certificates, sessions, registers), and says
+what each must get. `test_routes_follow_the_access_table` derives from ACCESS what
+each role may reach and fails when ROUTES lets in a role the table does not allow
+(or shuts out one it allows), and a route missing from either table fails
+`test_every_route_is_in_the_table`: a new page cannot ship without saying who may
+see it.
+"""
+
+import re
+
+import pytest
+
+from lms.access import ACCESS, ANONYMOUS
+from tests.conftest import CERTIFICATE_IDS
+
+ROLES = ("anonymous", "trainee", "trainer", "admin")
+LOGIN = "login"  # redirected to the login page
+
+# method, url template, expected status for anonymous, trainee, trainer, admin
+ROUTES = [
+    ("GET", "/", (200, 200, 200, 200)),
+    ("GET", "/courses/", (200, 200, 200, 200)),
+    ("GET", "/courses/{course_code}", (200, 200, 200, 200)),
+    ("GET", "/courses/{draft_course_code}", (404, 404, 404, 200)),
+    ("GET", "/healthz", (200, 200, 200, 200)),
+    ("GET", "/login", (200, 302, 302, 302)),
+    ("POST", "/login", (200, 302, 302, 302)),
+    ("GET", "/register", (200, 302, 302, 302)),
+    ("POST", "/register", (200, 302, 302, 302)),
+    ("GET", "/register/check-your-inbox", (200, 200, 200, 200)),
+    ("GET", "/register/confirm/{bad_token}", (404, 404, 404, 404)),
+    ("GET", "/password/forgot", (200, 200, 200, 200)),
+    ("POST", "/password/forgot", (200, 200, 200, 200)),
+    ("GET", "/password/reset/{bad_token}", (404, 404, 404, 404)),
+    ("POST", "/password/reset/{bad_token}", (404, 404, 404, 404)),
+    ("POST", "/logout", (LOGIN, 302, 302, 302)),
+    ("POST", "/language", (302, 302, 302, 302)),
+    ("GET", "/profile", (LOGIN, 200, 200, 200)),
+    ("POST", "/profile", (LOGIN, 200, 200, 200)),
+    ("GET", "/manage/", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/centres/", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/centres/new", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/centres/{centre_id}/edit", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/centres/new", (LOGIN, 403, 403, 200)),
+    # An empty POST keeps an edited centre's values (a valid, unchanged save);
+    # forms with numbers, dates and times say "Enter ..." and are shown again (200).
+    ("POST", "/manage/centres/{centre_id}/edit", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/courses/", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/courses/new", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/courses/new", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/courses/{course_id}/edit", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/courses/{course_id}/edit", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/courses/{course_id}/status", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/runs/", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/runs/new", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/runs/{run_id}", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/runs/new", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/runs/{run_id}/edit", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/runs/{run_id}/edit", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/runs/{run_id}/sessions", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/runs/{run_id}/publish", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/runs/{run_id}/cancel", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/sessions/{session_id}/edit", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/sessions/{session_id}/edit", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/sessions/{session_id}/remove", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/users/", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/audit", (LOGIN, 403, 403, 200)),
+    ("GET", "/my/", (LOGIN, 200, 200, 200)),
+    ("POST", "/runs/{published_run_id}/enrol", (LOGIN, 302, 302, 302)),
+    ("POST", "/runs/{run_id}/enrol", (LOGIN, 404, 404, 404)),  # a draft run
+    ("POST", "/enrolments/{own_enrolment_id}/cancel", (LOGIN, 302, 404, 404)),
+    ("POST", "/enrolments/{other_enrolment_id}/cancel", (LOGIN, 404, 404, 404)),
+    ("GET", "/manage/runs/{published_run_id}/roster", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/runs/{published_run_id}/roster.csv", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/runs/{published_run_id}/roster/enrol", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/runs/{published_run_id}/capacity", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/enrolments/{pending_enrolment_id}/approve", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/enrolments/{pending_enrolment_id}/refuse", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/enrolments/{other_enrolment_id}/cancel", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/enrolments/{other_enrolment_id}/move", (LOGIN, 403, 403, 302)),
+    ("GET", "/trainer/sessions", (LOGIN, 403, 200, 403)),
+    ("GET", "/sessions/{published_session_id}/attendance", (LOGIN, 403, 200, 200)),
+    ("POST", "/sessions/{published_session_id}/attendance", (LOGIN, 403, 200, 200)),
+    ("GET", "/sessions/{published_session_id}/attendance/history", (LOGIN, 403, 200, 200)),
+    ("GET", "/sessions/{published_session_id}/sign-in-sheet.pdf", (LOGIN, 403, 200, 200)),
+    ("GET", "/runs/{published_run_id}/register", (LOGIN, 403, 200, 200)),
+    ("GET", "/runs/{published_run_id}/register.csv", (LOGIN, 403, 200, 200)),
+    ("GET", "/runs/{published_run_id}/register.xlsx", (LOGIN, 403, 200, 200)),
+    # another run's sessions and registers: not for a trainer who does not teach it
+    ("GET", "/sessions/{foreign_session_id}/attendance", (LOGIN, 403, 403, 200)),
+    ("POST", "/sessions/{foreign_session_id}/attendance", (LOGIN, 403, 403, 200)),
+    ("GET", "/sessions/{foreign_session_id}/attendance/history", (LOGIN, 403, 403, 200)),
+    ("GET", "/sessions/{foreign_session_id}/sign-in-sheet.pdf", (LOGIN, 403, 403, 200)),
+    ("GET", "/runs/{foreign_run_id}/register", (LOGIN, 403, 403, 200)),
+    ("GET", "/runs/{foreign_run_id}/register.csv", (LOGIN, 403, 403, 200)),
+    ("GET", "/runs/{foreign_run_id}/register.xlsx", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/runs/{published_run_id}/close", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/runs/{published_run_id}/trainers", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/runs/{published_run_id}/trainers", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/assignments/{assignment_id}/remove", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/runs/{published_run_id}/certificates", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/runs/{closed_run_id}/certificates/issue-all", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/enrolments/{other_completed_id}/certificate", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/runs/{closed_run_id}/certificates.pdf", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/certificates/{certificate_id}/revoke", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/certificates/{certificate_id}/reissue", (LOGIN, 403, 403, 302)),
+    ("GET", "/certificates/{certificate_id}.pdf", (LOGIN, 200, 404, 200)),
+    ("GET", "/certificates/{other_certificate_id}.pdf", (LOGIN, 404, 404, 200)),
+    ("GET", "/my/transcript.pdf", (LOGIN, 200, 200, 200)),
+    ("GET", "/verify", (200, 200, 200, 200)),
+    ("GET", "/verify/{certificate_code}", (200, 200, 200, 200)),
+    ("GET", "/v/{certificate_code}", (200, 200, 200, 200)),
+    ("GET", "/manage/users/new", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/users/new", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/users/{trainee_id}/edit", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/users/{trainee_id}/edit", (LOGIN, 403, 403, 302)),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "method, template, expected", ROUTES, ids=[f"{m} {t}" for m, t, _e in ROUTES]
+)
+def test_route_access(request, client, auth, world, role, method, template, expected):
+    if any(name in template for name in CERTIFICATE_IDS):
+        request.getfixturevalue("certificate_world")
+    if role != "anonymous":
+        auth.login(world["users"][role])
+    url = template.format(**world["ids"])
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.submit(url, {}, page="/")
+    want = expected[ROLES.index(role)]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == want, response.get_data(as_text=True)[:500]
+
+
+def test_every_route_is_in_the_table(app):
+    def shape(path: str) -> str:
+        return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", path)
+
+    listed = {(method, shape(template)) for method, template, _expected in ROUTES}
+    served = {
+        (method, shape(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert served - listed == set(), "routes missing from the access table"
+    assert listed - served == set(), "the access table lists routes that do not exist"
+
+
+def _endpoint(app, method: str, template: str) -> str:
+    path = re.sub(r"\{[^}]+\}", "1", template)
+    path = re.sub(r"/(courses|verify|v)/1$", r"/\1/X", path)
+    path = re.sub(r"/(confirm|reset)/1$", r"/\1/X", path)
+    return app.url_map.bind("localhost").match(path, method=method)[0]
+
+
+@pytest.mark.parametrize(
+    "method, template, expected", ROUTES, ids=[f"{m} {t}" for m, t, _e in ROUTES]
+)
+def test_routes_follow_the_access_table(app, method, template, expected):
+    rule = ACCESS[_endpoint(app, method, template)]
+    for role, want in zip(ROLES, expected, strict=True):
+        if role in rule.roles:
+            # allowed in; a record outside the role's scope may still be refused
+            assert want != LOGIN and (want != 403 or (rule.scope or {}).get(role)), role
+        else:
+            assert want == (LOGIN if role == ANONYMOUS else 403), role
+
+
+def test_every_endpoint_is_in_the_access_table(app):
+    served = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert served - set(ACCESS) == set(), "endpoints missing from lms.access.ACCESS"
+    assert set(ACCESS) - served == set(), "lms.access.ACCESS lists endpoints that do not exist"
