@@ -92,7 +92,8 @@ def redis_url():
 def test_with_redis_the_limit_holds_across_server_processes(app, database_url, redis_url,
                                                             make_user):
     """Two app instances (as two gunicorn workers) share one count in Redis."""
-    user = make_user()
+    # Read before entering another app's context: the test's session binds to current_app.
+    email = make_user().email
     config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY",
                                                "PASSWORD_HASH_METHOD", "SERVER_NAME")}
     workers = [create_app({**config, "TESTING": True, "WTF_CSRF_ENABLED": False,
@@ -102,7 +103,7 @@ def test_with_redis_the_limit_holds_across_server_processes(app, database_url, r
         worker = workers[attempt % 2]
         with worker.app_context():
             response = worker.test_client().post(
-                "/login", data={"email": user.email, "password": "not the password"})
+                "/login", data={"email": email, "password": "not the password"})
         statuses.append(response.status_code)
     for worker in workers:
         close_connections(worker)
