@@ -3,6 +3,7 @@
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from babel import dates as babel_dates
 from flask import Flask, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_wtf import FlaskForm
@@ -20,9 +21,13 @@ def format_day(value: date | None, style: str = "medium") -> str:
     return format_date(value, style) if value else ""
 
 
-def format_isoday(value: str, style: str = "long") -> str:
-    """A date kept as ISO text (frozen certificate facts), shown in the current locale."""
-    return format_date(date.fromisoformat(value), style) if value else ""
+def format_isoday(value: str, style: str = "long", locale: str | None = None) -> str:
+    """A date kept as ISO text (frozen certificate facts), shown in the current locale
+    or in `locale` (the English line of a bilingual certificate)."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value)
+    return babel_dates.format_date(day, style, locale=locale) if locale else format_date(day, style)
 
 
 def format_when(value: datetime | None) -> str:

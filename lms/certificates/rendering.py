@@ -52,7 +52,8 @@ def certificate_html(facts: dict, pages: list[dict] | None = None) -> str:
 
 
 def _render(html: str, **options) -> bytes:
-    return render_pdf(html, stylesheets=("pdf/certificate.css",), pdf_variant="pdf/a-3b",
+    return render_pdf(html, stylesheets=("pdf/certificate.css",),
+                      user_agent_stylesheet="pdf/certificate-ua.css", pdf_variant="pdf/a-3b",
                       **options)
 
 

@@ -3,6 +3,7 @@ import json
 from datetime import date
 
 import pytest
+from babel.dates import format_date
 from pypdf import PdfReader
 
 from lms.certificates import services
@@ -74,6 +75,7 @@ def test_razgrad_names_the_association_above_the_centre(db, closed_run):
     text = PdfReader(io.BytesIO(services.issue_certificate(maria, admin, TODAY).pdf)
                      ).pages[0].extract_text()
     assert text.index("Сдружение „Подкрепа за детето“") < text.index(run.centre.name)
+    assert f"„Подкрепа за детето“\n{run.centre.name}\n" in text  # each on its own line
     assert "Рег. №" not in text or run.registration_number in text
 
 
@@ -86,6 +88,10 @@ def test_default_style_adds_english_only_when_bilingual(db, closed_run, bilingua
     text = PdfReader(io.BytesIO(certificate.pdf)).pages[0].extract_text()
     assert ("This is to certify that" in text) is bilingual
     assert certificate.facts["bilingual"] is bilingual
+    # The English line gives the dates in English, the Bulgarian line in Bulgarian.
+    last_day = date.fromisoformat(certificate.facts["last_day"])
+    assert (format_date(last_day, "long", locale="en") in text) is bilingual  # November 20, 2026
+    assert format_date(last_day, "long", locale="bg") in text  # 20 ноември 2026 г.
 
 
 @pytest.mark.parametrize("style, language, title", [
