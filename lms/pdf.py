@@ -8,10 +8,13 @@ hostile value in a certificate can never make the renderer read a file or call
 out.
 """
 
+import io
 import mimetypes
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import current_app
+from pypdf import PdfWriter
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -97,3 +100,15 @@ def render_pdf(html: str, stylesheets: tuple[str, ...] = (), user_agent_styleshe
         document = HTML(string=html, base_url=STATIC_ORIGIN, url_fetcher=safe_url_fetcher())
     sheets = [stylesheet(name) for name in ("pdf/fonts.css", *stylesheets)]
     return document.write_pdf(stylesheets=sheets, font_config=_font_config, **options)
+
+
+def join_pdfs(documents: Iterable[bytes]) -> bytes:
+    """Finished PDFs as one, their pages in order, none of them re-rendered."""
+    writer = PdfWriter()
+    for document in documents:
+        writer.append(io.BytesIO(document))
+    if not writer.pages:
+        raise ValueError("no pages to join")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -40,15 +40,14 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m", mask=0).png_data_uri(scale=6, border=0)
 
 
-def certificate_html(facts: dict, pages: list[dict] | None = None) -> str:
-    """The certificate(s) as HTML in the certificate's own language, whatever the screen's."""
-    pages = pages or [facts]
+def certificate_html(facts: dict) -> str:
+    """The certificate as HTML in the certificate's own language, whatever the screen's."""
     language = facts["language"]
     english = labels("en") if facts.get("bilingual") and language != "en" else None
     with force_locale(language):
-        return render_template(f"certificates/{facts['style']}.html", pages=[
-            {"c": page, "qr": qr_data_uri(page["verification_url"])} for page in pages
-        ], lang=language, L=labels(language), EN=english)
+        return render_template(f"certificates/{facts['style']}.html", c=facts,
+                               qr=qr_data_uri(facts["verification_url"]),
+                               lang=language, L=labels(language), EN=english)
 
 
 def _render(html: str, **options) -> bytes:
@@ -63,8 +62,3 @@ def render_certificate(facts: dict) -> bytes:
     attachment = Attachment(file_obj=io.BytesIO(facts_json.encode()), name="certificate.json",
                             description="The facts this certificate certifies")
     return _render(certificate_html(facts), attachments=[attachment])
-
-
-def render_certificates(all_facts: list[dict]) -> bytes:
-    """Many certificates of one style and language as one document, a page each."""
-    return _render(certificate_html(all_facts[0], all_facts))
