@@ -85,7 +85,7 @@ ACCESS: dict[str, Rule] = {
     **{endpoint: _rule(ADMINS, admin=NETWORK) for endpoint in (
         "manage.centres", "manage.edit_centre", "manage.courses", "manage.edit_course",
         "manage.course_status", "manage.users", "manage.new_user", "manage.edit_user",
-        "manage.audit_log",
+        "manage.audit_log", "manage.audit_csv",
     )},
     # administrators; one scoped to a centre reaches only that centre's records
     **{endpoint: _rule(ADMINS, admin=OWN_CENTRE) for endpoint in (

@@ -69,6 +69,7 @@ ROUTES = [
     ("POST", "/manage/sessions/{session_id}/remove", (LOGIN, 403, 403, 302)),
     ("GET", "/manage/users/", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/audit", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/audit.csv", (LOGIN, 403, 403, 200)),
     ("GET", "/my/", (LOGIN, 200, 200, 200)),
     ("POST", "/runs/{published_run_id}/enrol", (LOGIN, 302, 302, 302)),
     ("POST", "/runs/{run_id}/enrol", (LOGIN, 404, 404, 404)),  # a draft run

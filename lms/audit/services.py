@@ -8,6 +8,7 @@ no service can forget to log, and a rolled-back change leaves no entry.
 import datetime as dt
 import enum
 import hashlib
+from collections.abc import Iterator
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -115,16 +116,14 @@ def _record(session, _flush_context) -> None:
 # ---------------------------------------------------------------- reading
 
 PAGE_SIZE = 50
+EXPORT_BATCH = 500
 
 
-def search(entity: str = "", actor_email: str = "", entity_id: int | None = None,
-           since: dt.date | None = None, until: dt.date | None = None,
-           page: int = 1) -> tuple[list[AuditEntry], bool]:
-    """One page of entries, newest first, and whether there is a next page."""
+def _matching(entity: str, actor_email: str, entity_id: int | None,
+              since: dt.date | None, until: dt.date | None) -> sa.Select:
     from sqlalchemy.orm import joinedload
 
     from lms.auth.models import User
-    from lms.extensions import db
 
     stmt = sa.select(AuditEntry).options(joinedload(AuditEntry.actor))
     if entity:
@@ -138,6 +137,32 @@ def search(entity: str = "", actor_email: str = "", entity_id: int | None = None
     if until:
         stmt = stmt.where(AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1),
                                                               dt.time()))
+    return stmt
+
+
+def search(entity: str = "", actor_email: str = "", entity_id: int | None = None,
+           since: dt.date | None = None, until: dt.date | None = None,
+           page: int = 1) -> tuple[list[AuditEntry], bool]:
+    """One page of entries, newest first, and whether there is a next page."""
+    from lms.extensions import db
+
+    stmt = _matching(entity, actor_email, entity_id, since, until)
     stmt = stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     entries = list(db.session.scalars(stmt).unique())
     return entries[:PAGE_SIZE], len(entries) > PAGE_SIZE
+
+
+def export(entity: str = "", actor_email: str = "", entity_id: int | None = None,
+           since: dt.date | None = None, until: dt.date | None = None) -> Iterator[AuditEntry]:
+    """Every matching entry, oldest first, read in batches (the log only grows)."""
+    from lms.extensions import db
+
+    stmt = _matching(entity, actor_email, entity_id, since, until).order_by(AuditEntry.id)
+    last_id = 0
+    while True:
+        batch = list(db.session.scalars(
+            stmt.where(AuditEntry.id > last_id).limit(EXPORT_BATCH)).unique())
+        yield from batch
+        if len(batch) < EXPORT_BATCH:
+            return
+        last_id = batch[-1].id
