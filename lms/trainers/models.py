@@ -1,4 +1,5 @@
 import enum
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,7 +22,11 @@ trainer_assignment_session = sa.Table(
 
 
 class TrainerAssignment(db.Model):
-    """A trainer on a run; narrowed to some sessions when `sessions` is not empty."""
+    """A trainer on a run; narrowed to some sessions when `sessions` is not empty.
+
+    Taking a trainer off a run keeps the row (who trained a session is evidence):
+    `removed_at` and `removed_by` say when and by whom; assigning them again
+    brings the same row back."""
 
     __tablename__ = "trainer_assignment"
 
@@ -31,9 +36,12 @@ class TrainerAssignment(db.Model):
     role: Mapped[TrainerRole] = mapped_column(
         str_enum(TrainerRole, "trainer_role"), nullable=False, default=TrainerRole.LEAD
     )
+    removed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), nullable=True)
 
     run: Mapped["Run"] = relationship()  # noqa: F821
-    trainer: Mapped["User"] = relationship()  # noqa: F821
+    trainer: Mapped["User"] = relationship(foreign_keys=[trainer_id])  # noqa: F821
+    removed_by: Mapped["User | None"] = relationship(foreign_keys=[removed_by_id])  # noqa: F821
     sessions: Mapped[list["Session"]] = relationship(  # noqa: F821
         secondary=trainer_assignment_session
     )

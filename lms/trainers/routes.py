@@ -1,7 +1,8 @@
 """Administrators put trainers on runs."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from lms.auth.models import Role, User
 from lms.auth.permissions import is_admin, require
@@ -50,17 +51,21 @@ def assignments(run_id: int):
             flash(_("%(name)s is assigned to the run.", name=trainer.full_name), "success")
             return redirect(url_for("trainers.assignments", run_id=run.id))
     return render_template("trainers/assignments.html", run=run, form=form,
-                           assignments=services.run_assignments(run), confirm_form=ConfirmForm())
+                           assignments=services.run_assignments(run),
+                           removed=services.run_assignments(run, removed=True),
+                           confirm_form=ConfirmForm())
 
 
 @bp.route("/manage/assignments/<int:assignment_id>/remove", methods=["POST"])
 @require(is_admin)
 def remove(assignment_id: int):
     assignment = db.get_or_404(TrainerAssignment, assignment_id)
+    if assignment.removed_at is not None:
+        abort(404)
     run_id = assignment.run_id
     if ConfirmForm().validate_on_submit():
         try:
-            services.remove_assignment(assignment)
+            services.remove_assignment(assignment, current_user)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

@@ -10,6 +10,7 @@ from lms.auth.models import Role, User
 from lms.courses import services as courses
 from lms.courses.models import Run, RunStatus, Session
 from lms.courses.services import describe_session
+from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -34,7 +35,8 @@ def covered_sessions(assignment: TrainerAssignment) -> list[Session]:
 def assignments_of(trainer: User) -> list[TrainerAssignment]:
     return list(db.session.scalars(
         sa.select(TrainerAssignment).join(TrainerAssignment.run)
-        .where(TrainerAssignment.trainer_id == trainer.id, Run.status != RunStatus.CANCELLED)
+        .where(TrainerAssignment.trainer_id == trainer.id, TrainerAssignment.removed_at.is_(None),
+               Run.status != RunStatus.CANCELLED)
         .options(selectinload(TrainerAssignment.sessions),
                  joinedload(TrainerAssignment.run).selectinload(Run.sessions),
                  joinedload(TrainerAssignment.run).joinedload(Run.course),
@@ -82,20 +84,24 @@ def assign_trainer(run: Run, trainer: User, role: TrainerRole,
     assignment = db.session.scalar(
         sa.select(TrainerAssignment).where(TrainerAssignment.run_id == run.id,
                                            TrainerAssignment.trainer_id == trainer.id)
-    ) or TrainerAssignment(run=run, trainer=trainer)
+    ) or TrainerAssignment(run=run, trainer=trainer)  # a removed one comes back
     assignment.role = role
+    assignment.removed_at = assignment.removed_by = None
     assignment.sessions = sessions
     db.session.add(assignment)
     db.session.flush()
     return assignment
 
 
-def remove_assignment(assignment: TrainerAssignment) -> None:
-    """Take a trainer off a run; their attendance marks keep their name."""
+def remove_assignment(assignment: TrainerAssignment, acting: User) -> None:
+    """Take a trainer off a run. The assignment is kept, marked removed (when, by whom);
+    their attendance marks keep their name."""
     if assignment.run.status == RunStatus.CLOSED:
         raise DomainError(_("A closed run cannot change."))
-    db.session.delete(assignment)
-    db.session.flush()
+    if assignment.removed_at is None:
+        assignment.removed_at = utcnow()
+        assignment.removed_by = acting
+        db.session.flush()
 
 
 def save_session(run: Run, session: Session | None, **fields) -> Session:
@@ -121,12 +127,19 @@ def trainers_of_session(session: Session) -> list[TrainerAssignment]:
             if not a.sessions or session in a.sessions]
 
 
-def run_assignments(run: Run) -> list[TrainerAssignment]:
-    return list(db.session.scalars(
-        sa.select(TrainerAssignment).where(TrainerAssignment.run_id == run.id)
-        .options(selectinload(TrainerAssignment.sessions), joinedload(TrainerAssignment.trainer))
-        .order_by(TrainerAssignment.role, TrainerAssignment.id)
-    ).unique())
+def run_assignments(run: Run, removed: bool = False) -> list[TrainerAssignment]:
+    """The run's trainers now, or (`removed=True`) those taken off it, latest first."""
+    stmt = (sa.select(TrainerAssignment).where(TrainerAssignment.run_id == run.id)
+            .options(selectinload(TrainerAssignment.sessions),
+                     joinedload(TrainerAssignment.trainer)))
+    if removed:
+        stmt = (stmt.where(TrainerAssignment.removed_at.is_not(None))
+                .options(joinedload(TrainerAssignment.removed_by))
+                .order_by(TrainerAssignment.removed_at.desc()))
+    else:
+        stmt = (stmt.where(TrainerAssignment.removed_at.is_(None))
+                .order_by(TrainerAssignment.role, TrainerAssignment.id))
+    return list(db.session.scalars(stmt).unique())
 
 
 def is_trainer_of(user: User, session: Session) -> bool:
@@ -138,5 +151,6 @@ def is_trainer_of(user: User, session: Session) -> bool:
 def is_trainer_of_run(user: User, run: Run) -> bool:
     return user.role == Role.TRAINER and db.session.scalar(
         sa.select(sa.func.count(TrainerAssignment.id))
-        .where(TrainerAssignment.run_id == run.id, TrainerAssignment.trainer_id == user.id)
+        .where(TrainerAssignment.run_id == run.id, TrainerAssignment.trainer_id == user.id,
+               TrainerAssignment.removed_at.is_(None))
     ) > 0

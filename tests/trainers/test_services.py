@@ -87,3 +87,42 @@ def test_cancelled_runs_do_not_book_a_trainer(db, trainer, make_user, make_run, 
     cancel_run(gone, make_user(role="admin"), "Elmarad")
     other = one_day_run(make_run, make_course, make_centre, 9, 13)
     assert services.assign_trainer(other, trainer, TrainerRole.LEAD).run == other
+
+
+def test_a_removed_trainer_is_kept_on_record_but_holds_nothing(
+        db, trainer, make_user, make_run, make_course, make_centre):
+    admin = make_user(role="admin", full_name="Admin Anna")
+    held = one_day_run(make_run, make_course, make_centre, 9, 13, "Győr")
+    other = one_day_run(make_run, make_course, make_centre, 10, 14, "Eger")
+    assignment = services.assign_trainer(held, trainer, TrainerRole.LEAD)
+    services.remove_assignment(assignment, admin)
+    db.session.commit()
+
+    assert services.run_assignments(held) == []
+    assert services.run_assignments(held, removed=True) == [assignment]
+    assert assignment.removed_by == admin and assignment.removed_at is not None
+    assert not services.is_trainer_of(trainer, held.sessions[0])
+    assert not services.is_trainer_of_run(trainer, held)
+    assert services.assign_trainer(other, trainer, TrainerRole.LEAD).run == other  # no clash
+
+    services.remove_assignment(services.run_assignments(other)[0], admin)
+    again = services.assign_trainer(held, trainer, TrainerRole.CO_TRAINER)
+    assert again.id == assignment.id and again.removed_at is None and again.removed_by is None
+    assert services.run_assignments(held, removed=True) == []
+
+
+def test_the_trainers_page_lists_who_was_taken_off_and_by_whom(
+        client, auth, db, trainer, make_user, make_run, make_course, make_centre):
+    admin = make_user(role="admin", full_name="Admin Anna")
+    run = one_day_run(make_run, make_course, make_centre, 9, 13, "Pécs")
+    assignment = services.assign_trainer(run, trainer, TrainerRole.LEAD)
+    db.session.commit()
+    auth.login(admin)
+    page = f"/manage/runs/{run.id}/trainers"
+    response = client.submit(f"/manage/assignments/{assignment.id}/remove", {}, page=page)
+    assert response.status_code == 302
+    html = client.get(page).get_data(as_text=True)
+    assert "Taken off this run" in html and "by Admin Anna" in html and "Nagy Eszter" in html
+    assert db.session.get(type(assignment), assignment.id) is not None
+    again = client.submit(f"/manage/assignments/{assignment.id}/remove", {}, page=page)
+    assert again.status_code == 404
