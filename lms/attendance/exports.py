@@ -1,6 +1,5 @@
 """The attendance register of a run as CSV and XLSX: trainee × session, with totals."""
 
-import csv
 import io
 
 from openpyxl import Workbook
@@ -13,7 +12,7 @@ from lms.i18n import gettext as _
 from lms.templating import format_hours
 
 
-def _header(register: Register) -> list[str]:
+def register_header(register: Register) -> list[str]:
     sessions = [f"{s.date.isoformat()} ({format_hours(s.hours)} h)" for s in register.sessions]
     return [_("Name"), _("Organisation"), *sessions, _("Hours attended"), _("Percent"),
             _("Completed")]
@@ -30,7 +29,7 @@ def _hours(minutes: int) -> int | float:
     return minutes // 60 if minutes % 60 == 0 else round(minutes / 60, 2)
 
 
-def _rows(register: Register) -> list[list]:
+def register_rows(register: Register) -> list[list]:
     rows = []
     for row in register.rows:
         cells = [_hours(row.cells[s.id].minutes) if s.id in row.cells else ""
@@ -41,20 +40,12 @@ def _rows(register: Register) -> list[list]:
     return rows
 
 
-def register_csv(register: Register) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_header(register))
-    writer.writerows(_rows(register))
-    return out.getvalue()
-
-
 def register_xlsx(register: Register) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Attendance register")[:31]
-    sheet.append(_header(register))
-    for row in _rows(register):
+    sheet.append(register_header(register))
+    for row in register_rows(register):
         sheet.append(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

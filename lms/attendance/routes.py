@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from lms.attendance import bp, services
-from lms.attendance.exports import register_csv, register_xlsx
+from lms.attendance.exports import register_header, register_rows, register_xlsx
 from lms.attendance.forms import MarkSessionForm
 from lms.attendance.models import AttendanceMark, AttendanceStatus
 from lms.attendance.permissions import can_mark, can_see_register
@@ -17,6 +17,7 @@ from lms.courses.models import Run, RunStatus, Session
 from lms.db import local_today
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.errors import DomainError
+from lms.exports import csv_download
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.trainers.services import assignments_of, covered_sessions, trainers_of_session
@@ -164,8 +165,7 @@ def register_export(run_id: int, fmt: str):
     data = services.register(run)
     name = f"register-{run.course.code}-{run.id}"
     if fmt == "csv":
-        return Response("\ufeff" + register_csv(data), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return csv_download(f"{name}.csv", register_header(data), register_rows(data))
     return Response(register_xlsx(data),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})

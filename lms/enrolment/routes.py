@@ -1,10 +1,8 @@
 """Trainees enrol and cancel; administrators manage a run's roster."""
 
-import csv
-import io
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +24,7 @@ from lms.enrolment.forms import (
 from lms.enrolment.models import CancelKind, Enrolment, EnrolmentState
 from lms.enrolment.queries import waitlist_positions
 from lms.errors import DomainError, attach_to_form
-from lms.exports import safe_cell
+from lms.exports import csv_download
 from lms.extensions import db
 from lms.formtools import options
 from lms.i18n import gettext as _
@@ -169,24 +167,20 @@ def roster(run_id: int):
 def roster_csv(run_id: int):
     run = db.get_or_404(Run, run_id)
     roster = services.roster(run)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("State"), _("Waitlist position"), _("Name"), _("E-mail"),
-                     _("Organisation"), _("Job title"), _("County or region"), _("Settlement"),
-                     _("Enrolled at"), _("Cancelled at"), _("Cancelled by"), _("Reason")])
+    header = [_("State"), _("Waitlist position"), _("Name"), _("E-mail"), _("Organisation"),
+              _("Job title"), _("County or region"), _("Settlement"), _("Enrolled at"),
+              _("Cancelled at"), _("Cancelled by"), _("Reason")]
     labels = state_labels()
     groups = [roster.enrolled, roster.pending, roster.waitlist, roster.cancelled]
-    for group in groups:
-        for index, e in enumerate(group, start=1):
-            writer.writerow([safe_cell(v) for v in (
-                labels[e.state], index if e.state == EnrolmentState.WAITLISTED else "",
-                e.user.full_name, e.user.email, e.user.organisation, e.user.job_title,
-                e.user.county, e.user.settlement, e.created_at.strftime("%Y-%m-%d %H:%M"),
-                e.cancelled_at.strftime("%Y-%m-%d %H:%M") if e.cancelled_at else "",
-                e.cancelled_by.full_name if e.cancelled_by else "", e.cancel_reason)])
-    filename = f"roster-{run.course.code}-{run.id}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    rows = (
+        (labels[e.state], index if e.state == EnrolmentState.WAITLISTED else "",
+         e.user.full_name, e.user.email, e.user.organisation, e.user.job_title,
+         e.user.county, e.user.settlement, e.created_at.strftime("%Y-%m-%d %H:%M"),
+         e.cancelled_at.strftime("%Y-%m-%d %H:%M") if e.cancelled_at else "",
+         e.cancelled_by.full_name if e.cancelled_by else "", e.cancel_reason)
+        for group in groups for index, e in enumerate(group, start=1)
+    )
+    return csv_download(f"roster-{run.course.code}-{run.id}.csv", header, rows)
 
 
 def state_labels() -> dict:

@@ -1,14 +1,12 @@
 """The audit log, for administrators: filter by record type, person, record and dates,
 read it page by page or take every matching change away as CSV."""
 
-import csv
-import io
 from datetime import date
 
-from flask import Response, render_template, request, stream_with_context
+from flask import render_template, request
 
 from lms.audit import services
-from lms.exports import safe_cell
+from lms.exports import csv_download
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.manage import bp
@@ -82,18 +80,4 @@ def audit_csv():
             for field, (before, after) in (entry.changes or {"": (None, None)}).items():
                 yield [*common, field, _value(before), _value(after)]
 
-    def lines():
-        out = io.StringIO()
-        writer = csv.writer(out)
-        out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
-        writer.writerow(header)
-        for row in rows():
-            writer.writerow([safe_cell(value) for value in row])
-            if out.tell() > 64_000:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
-    return Response(stream_with_context(lines()), mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="forras-audit-log.csv"'})
+    return csv_download("forras-audit-log.csv", header, rows())
