@@ -29,11 +29,14 @@ install: system-deps $(VENV)/.installed $(COMPILED)
 %/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel -q compile -i $< -o $@
 
+# Links in e-mails and on certificates (even the demo's) use the address served here,
+# unless PUBLIC_BASE_URL is set. The mail worker runs beside gunicorn (scripts/serve.sh).
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
-	@echo "Forrás is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	@echo "Forrás is serving on $(PUBLIC_BASE_URL)/ with its mail worker (Ctrl-C stops both)"
+	bash scripts/serve.sh $(BIN) $(HOST) $(PORT) $(WORKERS)
 
 test: install
 	$(BIN)/ruff check .

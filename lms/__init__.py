@@ -3,8 +3,11 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import ROOT, Config, instance_path
+from lms.urls import public_host
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -20,25 +23,43 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(Config(folder))
     if test_config:
         app.config.update(test_config)
+    apply_host_settings(app)
 
     _init_extensions(app)
     _register_blueprints(app)
 
-    from lms import access, cli, security, templating
-    from lms.notifications import services as notifications
+    from lms import access, cli, pipeline, security, templating
 
     templating.init_app(app)
     security.init_app(app)
     access.init_app(app)
-    notifications.init_app(app)
+    pipeline.init_app(app)
     cli.init_app(app)
     return app
+
+
+def apply_host_settings(app: Flask) -> None:
+    """TRUSTED_HOSTS (Flask answers 400 to another Host) and the proxies to believe.
+
+    ProxyFix trusts X-Forwarded-For and -Proto from PROXY_COUNT proxies, never
+    X-Forwarded-Host: the host is checked against TRUSTED_HOSTS, and links are
+    built from PUBLIC_BASE_URL anyway.
+    """
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if hosts is None:
+        hosts = [public_host(app.config["PUBLIC_BASE_URL"]), "localhost", "127.0.0.1"]
+    app.config["TRUSTED_HOSTS"] = None if "*" in hosts else sorted(set(filter(None, hosts)))
+    app.register_error_handler(SecurityError, _untrusted_host)
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0,
+                                x_port=0, x_prefix=0)
 
 
 def _init_extensions(app: Flask) -> None:
     from lms import i18n, models  # noqa: F401  (every table joins the metadata)
     from lms.audit import services as _audit  # noqa: F401  (its flush hook logs changes)
-    from lms.auth.services import load_user
+    from lms.auth.sessions import load_user
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -80,3 +101,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(attendance_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
+
+
+def _untrusted_host(_error: SecurityError):
+    # Plain text: no URL can be built for a request whose host was refused, so the
+    # site's error page (which links home) cannot be rendered.
+    return "400 Bad Request: this site does not answer to that host name.\n", 400, {
+        "Content-Type": "text/plain; charset=utf-8"}

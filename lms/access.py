@@ -24,7 +24,13 @@ import sqlalchemy as sa
 from flask import Flask, abort, request
 from flask_login import current_user
 
-from lms.extensions import login_manager
+from lms.certificates.models import Certificate
+from lms.courses.models import Run, Session
+from lms.enrolment.models import Enrolment
+from lms.extensions import db, login_manager
+from lms.notifications.models import Notification
+from lms.trainers.models import TrainerAssignment
+from lms.trainers.services import is_trainer_of, is_trainer_of_run
 
 ANONYMOUS = "anonymous"
 TRAINEE, TRAINER, ADMIN = "trainee", "trainer", "admin"
@@ -66,6 +72,7 @@ ACCESS: dict[str, Rule] = {
     "auth.confirm_email": _rule(ANYONE),
     "auth.forgot_password": _rule(ANYONE),
     "auth.reset_password": _rule(ANYONE),
+    "auth.confirm_email_change": _rule(ANYONE),  # the link may open in another browser
     "auth.logout": _rule(MEMBERS),
     "auth.profile": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     # a person's own trainings
@@ -85,6 +92,7 @@ ACCESS: dict[str, Rule] = {
     **{endpoint: _rule(ADMINS, admin=NETWORK) for endpoint in (
         "manage.centres", "manage.edit_centre", "manage.courses", "manage.edit_course",
         "manage.course_status", "manage.users", "manage.new_user", "manage.edit_user",
+        "manage.confirm_user", "manage.reinvite_user",
         "manage.audit_log", "manage.audit_csv",
     )},
     # administrators; one scoped to a centre reaches only that centre's records
@@ -98,6 +106,9 @@ ACCESS: dict[str, Rule] = {
         "manage.add_session", "manage.cancel_run", "manage.dashboard", "manage.edit_run",
         "manage.edit_session", "manage.publish_run", "manage.remove_session", "manage.run",
         "manage.runs",
+        # the outbox: a scoped administrator sees and resends only news about their
+        # centre's runs (lms.notifications.outbox; checked again by the view)
+        "manage.outbox_list", "manage.resend_message", "manage.resend_failing",
         "trainers.assignments", "trainers.remove",
     )},
 }
@@ -112,25 +123,16 @@ def scoped_centre_id(user) -> int | None:
     return user.centre_id if user and user.is_authenticated and user.is_admin else None
 
 
-def only_visible_runs(stmt, user, run_class=None):
+def only_visible_runs(stmt, user, run_class=Run):
     """`stmt` over runs, narrowed to the scoped administrator's centre (if any)."""
     centre_id = scoped_centre_id(user)
     if centre_id is None:
         return stmt
-    if run_class is None:
-        from lms.courses.models import Run as run_class
     return stmt.where(run_class.centre_id == centre_id)
 
 
-def _centre_of_request() -> int | None:
+def _centre_of(args: dict) -> int | None:
     """The centre whose record the URL names (run, session, enrolment, certificate...)."""
-    from lms.certificates.models import Certificate
-    from lms.courses.models import Run, Session
-    from lms.enrolment.models import Enrolment
-    from lms.extensions import db
-    from lms.trainers.models import TrainerAssignment
-
-    args = request.view_args or {}
     through_run = (
         ("run_id", sa.select(Run.centre_id).where(Run.id == args.get("run_id"))),
         ("session_id", sa.select(Run.centre_id).join(Session, Session.run_id == Run.id)
@@ -144,6 +146,9 @@ def _centre_of_request() -> int | None:
         ("assignment_id", sa.select(Run.centre_id)
          .join(TrainerAssignment, TrainerAssignment.run_id == Run.id)
          .where(TrainerAssignment.id == args.get("assignment_id"))),
+        # NULL for account messages: the Outbox view refuses those to a scoped admin.
+        ("notification_id", sa.select(Notification.centre_id)
+         .where(Notification.id == args.get("notification_id"))),
     )
     for name, query in through_run:
         if name in args:
@@ -151,29 +156,72 @@ def _centre_of_request() -> int | None:
     return None
 
 
+LOG_IN = 401  # refused until the visitor logs in
+
+
+def refusal(endpoint: str, user, args: dict) -> int | None:
+    """Why `user` may not call `endpoint` on the records `args` names: LOG_IN, 403 or 404
+    (another centre's record: not even its existence is told); None when allowed.
+
+    Checks what the table says (roles, network-only, own centre). The narrower
+    scopes (OWN, OWN_SESSIONS) are checked by the views on the loaded record, and by
+    `can` for links.
+    """
+    rule = ACCESS.get(endpoint)
+    if rule is None:
+        return 404
+    if rule.roles >= ANYONE:  # public: no need to look up who is asking
+        return None
+    role = role_of(user)
+    if role not in rule.roles:
+        return LOG_IN if role == ANONYMOUS else 403
+    centre_id = scoped_centre_id(user)
+    if centre_id is not None:
+        scope = (rule.scope or {}).get(ADMIN)
+        if scope == NETWORK:
+            return 403
+        if scope == OWN_CENTRE:
+            record_centre = _centre_of(args)
+            if record_centre is not None and record_centre != centre_id:
+                return 404
+    return None
+
+
+def _is_own_session(user, args: dict) -> bool:
+    """A trainer's own session or run (the OWN_SESSIONS scope), from a URL's ids."""
+    if "session_id" in args:
+        session = db.session.get(Session, args["session_id"])
+        return session is not None and is_trainer_of(user, session)
+    if "run_id" in args:
+        run = db.session.get(Run, args["run_id"])
+        return run is not None and is_trainer_of_run(user, run)
+    return True
+
+
+def can(endpoint: str, **args) -> bool:
+    """Whether the current user may open `endpoint` on the records `args` name: the
+    same table the requests are checked against, so a page shows no link that
+    answers 403 or 404. Used by templates: `{% if can('manage.users') %}`."""
+    if refusal(endpoint, current_user, args) is not None:
+        return False
+    scope = (ACCESS[endpoint].scope or {}).get(role_of(current_user))
+    if scope == OWN_SESSIONS:
+        return _is_own_session(current_user, args)
+    return True
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["can"] = can
+
     @app.before_request
     def _check_access():
         if request.endpoint is None:  # no such route: the 404 handler answers
             return None
-        rule = ACCESS.get(request.endpoint)
-        if rule is None:
+        if request.endpoint not in ACCESS:
             app.logger.error("endpoint %s is not in the access table", request.endpoint)
-            abort(404)
-        if rule.roles >= ANYONE:  # public: no need to look up who is asking
-            return None
-        role = role_of(current_user)
-        if role not in rule.roles:
-            if role == ANONYMOUS:
-                return login_manager.unauthorized()
-            abort(403)
-        centre_id = scoped_centre_id(current_user)
-        if centre_id is not None:
-            scope = (rule.scope or {}).get(ADMIN)
-            if scope == NETWORK:
-                abort(403)
-            if scope == OWN_CENTRE:
-                record_centre = _centre_of_request()
-                if record_centre is not None and record_centre != centre_id:
-                    abort(404)  # another centre's record: not even its existence is told
+        code = refusal(request.endpoint, current_user, request.view_args or {})
+        if code == LOG_IN:
+            return login_manager.unauthorized()
+        if code is not None:
+            abort(code)
         return None

@@ -1,6 +1,6 @@
 """Command-line interface: `flask create-user`, `flask demo`, `flask backup` (and `lms ...`)."""
 
-import time
+import logging
 from datetime import date
 
 import click
@@ -16,8 +16,9 @@ from lms.demo import load_demo
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
-from lms.notifications.models import Notification
-from lms.notifications.services import deliver_outbox
+from lms.notifications.delivery import deliver_outbox
+from lms.notifications.models import Notification, OutboxState
+from lms.notifications.worker import MailWorker
 
 
 @click.command("create-user")
@@ -78,30 +79,44 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("send")
-@click.option("--loop", "interval", type=int, default=0,
-              help="Keep sending every INTERVAL seconds (a tiny mail worker).")
-def outbox_send_command(interval: int) -> None:
-    """Send the messages that are due, retrying the ones that failed before."""
-    while True:
-        sent, failed = deliver_outbox()
+@click.option("--loop", "interval", type=float, default=0,
+              help="Keep sending every INTERVAL seconds: the mail worker, run beside the "
+                   "web server until SIGTERM or Ctrl-C.")
+def outbox_send_command(interval: float) -> None:
+    """Send the messages that are due, retrying the ones that failed before.
+
+    Without MAIL_SERVER each message is printed here in full instead, and stays
+    in the outbox as "not sent: no mail server".
+    """
+    if not interval:
+        sent, failed, not_sent = deliver_outbox(console=click.echo)
         click.echo(_("Sent %(sent)d, failed %(failed)d (they will be retried).",
                      sent=sent, failed=failed))
-        if not interval:
-            return
-        time.sleep(interval)
+        if not_sent:
+            click.echo(_("%(count)d not sent: no mail server is configured (MAIL_SERVER); "
+                         "printed above.", count=not_sent))
+        return
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                            "%(message)s")
+    banner = _("Mail worker: sending the outbox every %(seconds)s s (Ctrl-C stops).",
+               seconds=f"{interval:g}")
+    MailWorker(interval, echo=click.echo, banner=banner).run()
+    click.echo(_("Mail worker stopped."))
 
 
 @outbox_group.command("status")
 def outbox_status_command() -> None:
     """How many messages wait, and the last error."""
     waiting = db.session.scalars(
-        sa.select(Notification).where(Notification.sent_at.is_(None))
+        sa.select(Notification).where(Notification.state != OutboxState.SENT)
         .order_by(Notification.id)
     ).all()
     click.echo(_("%(count)d messages waiting.", count=len(waiting)))
     for notification in waiting[:20]:
         click.echo(f"  #{notification.id} {notification.user.email} "
-                   f"attempts={notification.attempts} {notification.last_error}")
+                   f"{notification.state.value} attempts={notification.attempts} "
+                   f"{notification.last_error}")
 
 
 def init_app(app: Flask) -> None:

@@ -38,6 +38,14 @@ def database_url(folder: Path) -> str:
     return url or f"sqlite:///{folder / 'forras.db'}"
 
 
+def trusted_hosts(value: str | None) -> list[str] | None:
+    """TRUSTED_HOSTS from the environment: None (derive from PUBLIC_BASE_URL), or a list;
+    `*` means any host (see lms.apply_host_settings)."""
+    if value is None or not value.strip():
+        return None
+    return [host.strip() for host in value.split(",") if host.strip()]
+
+
 class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # scrypt with N=2**15: Werkzeug's strong default, stated so it cannot drift.
@@ -55,7 +63,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("LMS_TIMEZONE", "Europe/Budapest")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "lms" / "translations")
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
-    # E-mail: without MAIL_SERVER, messages are written to the log instead.
+    # E-mail, delivered only by the mail worker (`flask outbox send --loop N`), never
+    # by a web worker. Without MAIL_SERVER the worker prints each message in full to
+    # its console and leaves it in the outbox as "not sent: no mail server".
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
@@ -63,17 +73,32 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Forrás <noreply@forras.local>")
     MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", "forras.local")
-    OUTBOX_DELIVER_AFTER_REQUEST = True
-    # The address printed on certificates (their QR code and verification link)
-    # when they are issued outside a web request, e.g. from the command line.
+    # Seconds the worker waits for the SMTP server (connect and each reply).
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # The site's public address: every absolute link (e-mails, certificates and
+    # their QR codes) is built from it (lms.urls.public_url), never from the request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Host names the site answers to (comma-separated; a leading dot admits
+    # subdomains; `*` admits any). Unset: the host of PUBLIC_BASE_URL plus
+    # localhost and 127.0.0.1. Any other Host header gets 400.
+    TRUSTED_HOSTS = trusted_hosts(os.environ.get("TRUSTED_HOSTS"))
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: count in this process's memory (Flask-Limiter logs a warning
+    # and goes back to Redis when it answers again) rather than refuse every login.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Failed logins (lms/auth/throttling.py): per address, per account and address
+    # pair, and per account from devices and addresses it never logged in from.
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get(
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "20 per hour")
     EMAIL_CONFIRM_MAX_AGE = 48 * 3600  # seconds a registration's confirmation link works
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a password-reset link works
     PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per 15 minutes")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     # A trainer's marks lock this many days after the session; then only an
     # administrator corrects them, giving a reason (DESIGN rule 4).
     ATTENDANCE_LOCK_DAYS = int(os.environ.get("ATTENDANCE_LOCK_DAYS", "7"))

@@ -2,7 +2,7 @@
 
 from lms.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
 from lms.audit.models import AuditEntry
-from lms.auth.models import Role, User
+from lms.auth.models import Role, User, UserSession
 from lms.certificates.models import Certificate, CertificateSequence, CertificateStatus
 from lms.courses.models import (
     Centre,
@@ -44,4 +44,5 @@ __all__ = [
     "TrainerAssignment",
     "TrainerRole",
     "User",
+    "UserSession",
 ]

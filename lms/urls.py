@@ -1,5 +1,7 @@
 from urllib.parse import urlsplit
 
+from flask import current_app
+
 
 def safe_next(target: str | None) -> str | None:
     """Accept only a path on this site: no scheme, no host, no `//` or `\\` tricks."""
@@ -11,3 +13,24 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address of `endpoint` on the site's public address (PUBLIC_BASE_URL).
+
+    Every link that leaves the site (e-mails, certificates and their QR codes,
+    calendars) is built here, from configuration only: never from the request's
+    Host or X-Forwarded-Host, which a client chooses (a reset link on
+    `http://evil.example/` would hand the token to an attacker).
+    """
+    app = current_app._get_current_object()
+    base = urlsplit(app.config["PUBLIC_BASE_URL"].rstrip("/"))
+    app.inject_url_defaults(endpoint, values)
+    adapter = app.url_map.bind(base.netloc, script_name=base.path or "/",
+                               url_scheme=base.scheme or "http")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def public_host(base_url: str) -> str:
+    """The host name (without port) of a base URL such as PUBLIC_BASE_URL."""
+    return urlsplit(base_url).hostname or ""

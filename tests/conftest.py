@@ -30,6 +30,7 @@ from lms.courses.models import CourseStatus  # noqa: E402
 from lms.db import local_now  # noqa: E402
 from lms.enrolment.services import enrol  # noqa: E402
 from lms.extensions import db as _db  # noqa: E402
+from lms.notifications.models import Notification  # noqa: E402
 from lms.trainers.models import TrainerRole  # noqa: E402
 from lms.trainers.services import assign_trainer  # noqa: E402
 
@@ -90,6 +91,8 @@ def _test_config(database_url: str) -> dict:
         # Fast hashing in tests; production's work factor is checked in tests/auth.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": "localhost",
+        # E-mailed links (lms.urls.public_url) point at the test client's host.
+        "PUBLIC_BASE_URL": "http://localhost",
     }
 
 
@@ -355,6 +358,10 @@ def world(db, make_user, make_course, make_run):
             "bad_token": "not-a-token",
             "foreign_run_id": foreign.id,
             "foreign_session_id": foreign.sessions[0].id,
+            # the news of the world's trainee's enrolment, still in the outbox
+            "notification_id": db.session.scalar(
+                sa.select(Notification.id).where(Notification.user_id == users["trainee"].id)
+                .order_by(Notification.id).limit(1)),
         },
     }
 

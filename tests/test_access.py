@@ -37,6 +37,7 @@ ROUTES = [
     ("POST", "/password/forgot", (200, 200, 200, 200)),
     ("GET", "/password/reset/{bad_token}", (404, 404, 404, 404)),
     ("POST", "/password/reset/{bad_token}", (404, 404, 404, 404)),
+    ("GET", "/profile/email/confirm/{bad_token}", (404, 404, 404, 404)),
     ("POST", "/logout", (LOGIN, 302, 302, 302)),
     ("POST", "/language", (302, 302, 302, 302)),
     ("GET", "/profile", (LOGIN, 200, 200, 200)),
@@ -119,6 +120,11 @@ ROUTES = [
     ("POST", "/manage/users/new", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/users/{trainee_id}/edit", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/users/{trainee_id}/edit", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/users/{trainee_id}/confirm", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/users/{trainee_id}/reinvite", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/outbox", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/outbox/{notification_id}/resend", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/outbox/resend-failing", (LOGIN, 403, 403, 302)),
 ]
 
 

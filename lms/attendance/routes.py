@@ -20,6 +20,7 @@ from lms.errors import DomainError
 from lms.exports import csv_download
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.pipeline import perform
 from lms.trainers.services import assignments_of, covered_sessions, trainers_of_session
 
 
@@ -67,15 +68,12 @@ def mark(session_id: int):
     if form.validate_on_submit():
         items, row_errors = form.rows(request.form, [e.id for e in roster])
         if not row_errors:
-            try:
-                saved = services.mark_session(session, items, current_user, today,
-                                              form.reason.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                _attach(error, form, row_errors)
-            else:
-                db.session.commit()
-                flash(_("Attendance saved: %(count)d marks changed.", count=len(saved)),
+            done = perform(
+                lambda: services.mark_session(session, items, current_user, today,
+                                              form.reason.data or ""),
+                explain=lambda error: _attach(error, form, row_errors))
+            if done:
+                flash(_("Attendance saved: %(count)d marks changed.", count=len(done.value)),
                       "success")
                 return redirect(url_for("attendance.mark", session_id=session.id))
     marks = services.marks_of(session)
@@ -176,15 +174,10 @@ def register_export(run_id: int, fmt: str):
 def close(run_id: int):
     run = db.get_or_404(Run, run_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            result = services.close_run(run, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            completed = sum(row.met for row in result.rows)
+        done = perform(lambda: services.close_run(run, current_user))
+        if done:
+            rows = done.value.rows
             flash(_("The run is closed: %(completed)d of %(total)d trainees completed it.",
-                    completed=completed, total=len(result.rows)), "success")
+                    completed=sum(row.met for row in rows), total=len(rows)), "success")
     return redirect(url_for("attendance.run_register", run_id=run.id))
 

@@ -9,9 +9,9 @@ from lms.i18n import LANGUAGE_NAMES
 from lms.i18n import lazy_gettext as _l
 
 
-def _email_field():
+def _email_field(label=None):
     return EmailField(
-        _l("E-mail"),
+        label or _l("E-mail"),
         validators=[
             DataRequired(_l("Enter your e-mail address.")),
             Email(
@@ -76,8 +76,16 @@ def language_choices():
 
 
 class ProfileForm(ProfileFieldsMixin, Form):
-    email = _email_field()
     locale = SelectField(_l("Language"), choices=language_choices, validate_choice=True)
+
+
+class EmailChangeForm(Form):
+    """A new e-mail address: takes effect once confirmed from a link sent to it."""
+
+    new_email = _email_field(_l("New e-mail address"))
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
+    )
 
 
 class PasswordForm(Form):

@@ -41,6 +41,12 @@ class User(UserMixin, db.Model):
     # Self-registered trainees confirm their address by e-mail before they can log
     # in; accounts made by an administrator (or the CLI) are confirmed when made.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # A new address asked for on the profile; it replaces `email` only when the link
+    # sent to it is opened (until then the old address logs in and gets the mail).
+    pending_email: Mapped[str | None] = mapped_column(sa.String(254), nullable=True)
+    # When the latest confirmation link was queued (registration or an administrator's
+    # re-invitation): a re-invitation is thereby in the audit log.
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # An admin may later be scoped to one centre; NULL means the whole network.
     centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centre.id"), nullable=True)
 
@@ -60,3 +66,30 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One login: the random key kept in the browser's session cookie refers to it.
+
+    Every request checks that its row is still open, so logging out (or a password
+    change or reset, or deactivation) ends the session for every copy of the cookie
+    (ASVS 3.3.1, 3.3.3). Only a hash of the key is stored. The rows stay as a record
+    of who logged in when, from where, and how each session ended.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False, index=True)
+    address: Mapped[str] = mapped_column(sa.String(45), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # logout, password-changed, password-reset, deactivated
+    end_reason: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="")
+
+    user: Mapped["User"] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} user={self.user_id} ended={self.ended_at}>"

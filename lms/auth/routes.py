@@ -2,8 +2,9 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import get_locale
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import bp, messages, services
+from lms.auth import bp, messages, services, sessions, throttling
 from lms.auth.forms import (
+    EmailChangeForm,
     ForgotPasswordForm,
     LoginForm,
     PasswordForm,
@@ -11,21 +12,21 @@ from lms.auth.forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
-from lms.auth.services import normalise_email
-from lms.auth.tokens import CONFIRM_EMAIL, RESET_PASSWORD, read_token
-from lms.errors import DomainError, attach_to_form
-from lms.extensions import db, limiter
+from lms.auth.tokens import CHANGE_EMAIL, CONFIRM_EMAIL, RESET_PASSWORD, read_token
+from lms.extensions import limiter
 from lms.i18n import gettext as _
+from lms.pipeline import perform
 from lms.urls import safe_next
 
 
-def _start_session(user) -> None:
+def _start_session(user, key: str) -> None:
     # Rotate the session on login: nothing from before the login survives,
     # so a planted session cookie gains nothing.
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
+    session[sessions.SESSION_KEY] = key
     login_user(user)
 
 
@@ -38,26 +39,22 @@ def register():
         return redirect(url_for("courses.catalogue"))
     form = RegistrationForm()
     if form.validate_on_submit():
-        existing = services.find_user_by_email(form.email.data)
         next_path = safe_next(request.args.get("next")) or ""
-        if existing is not None:
-            if existing.email_confirmed_at is None:
+
+        def operation():
+            existing = services.find_user_by_email(form.email.data)
+            if existing is None:
+                user = services.create_user(
+                    email=form.email.data, password=form.password.data, confirmed=False,
+                    locale=str(get_locale()), **form.profile_data()
+                )
+                messages.send_confirmation(user, next_path)
+            elif existing.email_confirmed_at is None:
                 messages.send_confirmation(existing, next_path)
             else:
                 messages.send_account_exists(existing)
-            db.session.commit()
-            return redirect(url_for("auth.check_inbox"))
-        try:
-            user = services.create_user(
-                email=form.email.data, password=form.password.data, confirmed=False,
-                locale=str(get_locale()), **form.profile_data()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            messages.send_confirmation(user, next_path)
-            db.session.commit()
+
+        if perform(operation, form):
             return redirect(url_for("auth.check_inbox"))
     return render_template("auth/register.html", form=form)
 
@@ -73,9 +70,15 @@ def confirm_email(token: str):
     if found is None:
         return render_template("auth/link_invalid.html"), 404
     user, payload = found
-    services.confirm_email(user)
-    db.session.commit()
-    _start_session(user)
+
+    def operation():
+        services.confirm_email(user)
+        return sessions.open_session(user, throttling.address())
+
+    outcome = perform(operation)
+    if not outcome:
+        return redirect(url_for("auth.login"))
+    _start_session(user, outcome.value)
     flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success")
     return redirect(safe_next(payload.get("n")) or url_for("courses.catalogue"))
 
@@ -86,9 +89,9 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active:
-            messages.send_password_reset(user)
-            db.session.commit()
+        if user is not None and user.active and not perform(
+                lambda: messages.send_password_reset(user)):
+            return render_template("auth/forgot_password.html", form=form)
         # The same answer whether or not the address has an account.
         flash(_("If an account uses that address, we have sent it a link to set a new "
                 "password. It works for one hour."), "info")
@@ -103,34 +106,27 @@ def reset_password(token: str):
         return render_template("auth/link_invalid.html"), 404
     user, _payload = found
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(user, form.new_password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your new password is set. Log in with it."), "success")
-            return redirect(url_for("auth.login"))
+    if form.validate_on_submit() and perform(
+            lambda: services.reset_password(user, form.new_password.data), form):
+        if current_user.is_authenticated:  # the reset ended this session too
+            logout_user()
+            session.clear()
+        flash(_("Your new password is set. Log in with it."), "success")
+        return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
 
 
-def _posted_account() -> str:
-    return "login-account:" + normalise_email(request.form.get("email", ""))[:254]
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302  # a successful login redirects
-
-
-# Login is throttled per address (password spraying from one machine) and, counting
-# failures only, per account (guessing one person's password from many machines).
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"],
+               methods=["POST"], key_func=throttling.account_and_address_key,
+               deduct_when=throttling.login_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=throttling.login_failed, exempt_when=throttling.is_known_device)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_posted_account, deduct_when=_failed)
+               key_func=throttling.account_key, deduct_when=throttling.login_failed,
+               exempt_when=throttling.is_known_place)
 def login():
+    """Log in (throttled: see lms.auth.throttling)."""
     if current_user.is_authenticated:
         return redirect(url_for("courses.catalogue"))
     form = LoginForm()
@@ -140,22 +136,27 @@ def login():
             form.form_errors.append(_("The e-mail address or the password is not correct."))
         elif user.email_confirmed_at is None:
             # Only someone who knows the password learns the account is unconfirmed.
-            db.session.rollback()
-            messages.send_confirmation(user, safe_next(request.args.get("next")) or "")
-            db.session.commit()
-            form.form_errors.append(_("Please confirm your e-mail address first: we have "
-                                      "sent you a new link."))
+            next_path = safe_next(request.args.get("next")) or ""
+            if perform(lambda: messages.send_confirmation(user, next_path), form):
+                form.form_errors.append(_("Please confirm your e-mail address first: we "
+                                          "have sent you a new link."))
         else:
-            db.session.commit()
-            _start_session(user)
-            flash(_("You are logged in."), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("courses.catalogue"))
+            outcome = perform(lambda: sessions.open_session(user, throttling.address()), form)
+            if outcome:
+                _start_session(user, outcome.value)
+                flash(_("You are logged in."), "success")
+                response = redirect(safe_next(request.args.get("next"))
+                                    or url_for("courses.catalogue"))
+                throttling.remember_device(response, user.email)
+                return response
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    key = session.get(sessions.SESSION_KEY)
+    perform(lambda: sessions.end_session(key, sessions.LOGOUT))
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -165,36 +166,55 @@ def logout():
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    profile_form = ProfileForm(obj=current_user, prefix="profile")
+    user = current_user._get_current_object()
+    profile_form = ProfileForm(obj=user, prefix="profile")
+    email_form = EmailChangeForm(prefix="email")
     password_form = PasswordForm(prefix="password")
     if request.method == "GET":
-        profile_form.locale.data = current_user.locale or ""
+        profile_form.locale.data = user.locale or ""
     if "profile-full_name" in request.form and profile_form.validate_on_submit():
-        try:
-            services.update_profile(
-                current_user,
-                email=profile_form.email.data,
-                locale=profile_form.locale.data,
-                **profile_form.profile_data(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(profile_form, error)
-        else:
-            db.session.commit()
+        if perform(lambda: services.update_profile(
+                user, locale=profile_form.locale.data, **profile_form.profile_data()),
+                profile_form):
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))
-    elif "password-current_password" in request.form and password_form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user, password_form.current_password.data, password_form.new_password.data
-            )
-        except DomainError as error:
-            attach_to_form(password_form, error)
-        else:
-            db.session.commit()
-            flash(_("Your password is changed."), "success")
+    elif "email-new_email" in request.form and email_form.validate_on_submit():
+        def operation():
+            services.request_email_change(
+                user, email_form.new_email.data, email_form.current_password.data)
+            messages.send_email_change_confirmation(user)
+            messages.send_email_change_notice(user)
+
+        if perform(operation, email_form):
+            flash(_("We have sent a link to %(email)s. Your address changes when you open "
+                    "it; until then, log in with %(current)s.",
+                    email=user.pending_email, current=user.email), "info")
             return redirect(url_for("auth.profile"))
-    return render_template(
-        "auth/profile.html", profile_form=profile_form, password_form=password_form
-    )
+    elif "password-current_password" in request.form and password_form.validate_on_submit():
+        keep = session.get(sessions.SESSION_KEY)
+        if perform(lambda: services.change_password(
+                user, password_form.current_password.data, password_form.new_password.data,
+                keep_session=keep), password_form):
+            flash(_("Your password is changed. Every other session of your account is "
+                    "logged out."), "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", profile_form=profile_form,
+                           email_form=email_form, password_form=password_form)
+
+
+@bp.route("/profile/email/confirm/<token>")
+def confirm_email_change(token: str):
+    """The link sent to a new address: it becomes the account's address."""
+    found = read_token(CHANGE_EMAIL, token, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    if found is None:
+        return render_template("auth/link_invalid.html"), 404
+    user, payload = found
+    address = payload.get("e")
+    if address != user.pending_email or services.find_user_by_email(address or "") is not None:
+        return render_template("auth/link_invalid.html"), 404
+    if not perform(lambda: services.confirm_email_change(user, address)):
+        return render_template("auth/link_invalid.html"), 409
+    flash(_("Your e-mail address is now %(email)s.", email=address), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("auth.profile"))
+    return redirect(url_for("auth.login"))

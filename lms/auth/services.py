@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.auth import sessions
 from lms.auth.models import Role, User
 from lms.auth.passwords import password_problem
 from lms.db import utcnow
@@ -24,10 +25,6 @@ def normalise_email(email: str) -> str:
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-
-
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -62,7 +59,8 @@ def create_user(
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
+    """The active user with these credentials, or None. Changes nothing: logging in is
+    `sessions.open_session`."""
     user = find_user_by_email(email)
     if user is None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
@@ -71,18 +69,11 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
-    user.last_login_at = utcnow()
     return user
 
 
 def update_profile(user: User, **changes) -> User:
-    """Change a user's own details; e-mail stays unique."""
-    new_email = changes.pop("email", None)
-    if new_email is not None and normalise_email(new_email) != user.email:
-        other = find_user_by_email(new_email)
-        if other is not None and other.id != user.id:
-            raise DomainError(_("An account with this e-mail address already exists."), "email")
-        user.email = normalise_email(new_email)
+    """Change a user's own details (not the e-mail: see `request_email_change`)."""
     for key, value in changes.items():
         if key in PROFILE_FIELDS:
             setattr(user, key, (value or "").strip())
@@ -92,14 +83,44 @@ def update_profile(user: User, **changes) -> User:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, keep_session: str | None = None
+                    ) -> None:
+    """Change one's own password; every other session of the account ends (ASVS 3.3.3),
+    the one with key `keep_session` (the one making the change) stays."""
     if not check_password_hash(user.password_hash, current):
         raise DomainError(_("The current password is not correct."), "current_password")
     problem = password_problem(new, user.email, user.full_name)
     if problem:
         raise DomainError(problem, "new_password")
     user.password_hash = hash_password(new)
+    sessions.end_sessions_of(user, sessions.PASSWORD_CHANGED, keep=keep_session)
     db.session.flush()
+
+
+def request_email_change(user: User, new_email: str, password: str) -> User:
+    """Ask to move the account to `new_email`: it becomes the pending address, and
+    replaces the current one only when confirmed (`confirm_email_change`)."""
+    if not check_password_hash(user.password_hash, password):
+        raise DomainError(_("The current password is not correct."), "current_password")
+    address = normalise_email(new_email)
+    if address == user.email:
+        raise DomainError(_("This is already your e-mail address."), "new_email")
+    if find_user_by_email(address) is not None:
+        raise DomainError(_("An account with this e-mail address already exists."), "new_email")
+    user.pending_email = address
+    db.session.flush()
+    return user
+
+
+def confirm_email_change(user: User, address: str) -> User:
+    """The link sent to the pending address was opened: it becomes the account's address.
+    Refused when another address was asked for since, or the address was taken meanwhile."""
+    if user.pending_email != address or find_user_by_email(address) is not None:
+        raise DomainError(_("This link no longer works."))
+    user.email, user.pending_email = address, None
+    user.email_confirmed_at = utcnow()
+    db.session.flush()
+    return user
 
 
 def set_role_and_status(user: User, role: Role, active: bool, acting: User) -> User:
@@ -107,6 +128,8 @@ def set_role_and_status(user: User, role: Role, active: bool, acting: User) -> U
     if user.id == acting.id and (role != user.role or not active):
         raise DomainError(_("You cannot change your own role or deactivate yourself."), "role")
     user.role = role
+    if user.active and not active:
+        sessions.end_sessions_of(user, sessions.DEACTIVATED)
     user.active = active
     db.session.flush()
     return user
@@ -119,11 +142,38 @@ def confirm_email(user: User) -> None:
 
 
 def reset_password(user: User, new: str) -> None:
-    """Set a new password from a reset link (the link is then spent: see tokens)."""
+    """Set a new password from a reset link (the link is then spent: see tokens).
+    Every session of the account ends: whoever was in with the old password is out."""
     problem = password_problem(new, user.email, user.full_name)
     if problem:
         raise DomainError(problem, "new_password")
     user.password_hash = hash_password(new)
     # Whoever holds the mailbox has shown it is theirs.
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    user.pending_email = None  # a change asked for by whoever else was in is dropped
+    sessions.end_sessions_of(user, sessions.PASSWORD_RESET)
     db.session.flush()
+
+
+def _centre_scope(role: Role, centre_id: int | None) -> int | None:
+    """Only an administrator is scoped to a centre; 0 or None means the whole network."""
+    return (centre_id or None) if role == Role.ADMIN else None
+
+
+def create_account(email: str, password: str, role: Role, centre_id: int | None,
+                   **profile) -> User:
+    """An administrator creates an account (confirmed), scoped to a centre if an admin."""
+    user = create_user(email=email, password=password, role=role, **profile)
+    user.centre_id = _centre_scope(role, centre_id)
+    db.session.flush()
+    return user
+
+
+def edit_account(user: User, acting: User, role: Role, active: bool, centre_id: int | None,
+                 **profile) -> User:
+    """An administrator changes someone's details, role, status and centre scope."""
+    update_profile(user, **profile)
+    set_role_and_status(user, role, active, acting=acting)
+    user.centre_id = _centre_scope(user.role, centre_id)
+    db.session.flush()
+    return user

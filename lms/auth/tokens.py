@@ -1,4 +1,4 @@
-"""Signed, expiring, single-use links for e-mail confirmation and password reset.
+"""Signed, expiring, single-use links: e-mail confirmation, password reset, e-mail change.
 
 A token carries the user's id and a fingerprint of what the link changes (the
 password hash, the confirmation time): once used, the fingerprint no longer
@@ -15,6 +15,7 @@ from lms.extensions import db
 
 CONFIRM_EMAIL = "confirm-email"
 RESET_PASSWORD = "reset-password"
+CHANGE_EMAIL = "change-email"  # carries the new address; see services.confirm_email_change
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

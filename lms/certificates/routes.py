@@ -18,6 +18,7 @@ from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.i18n import gettext as _
 from lms.pdf import render_pdf
+from lms.pipeline import perform
 
 VERIFY_LIMIT = "30 per minute"
 
@@ -29,15 +30,10 @@ def _pdf(data: bytes, filename: str, inline: bool = True) -> Response:
 
 
 def _apply(operation, success: str) -> bool:
-    try:
-        operation()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
+    done = perform(operation)
+    if done:
+        flash(success, "success")
+    return bool(done)
 
 
 # ---------------------------------------------------------------- administrators
@@ -63,14 +59,10 @@ def run_certificates(run_id: int):
 def issue_all(run_id: int):
     run = db.get_or_404(Run, run_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            issued = services.issue_all(run, current_user, local_today())
-        except DomainError as error:
-            db.session.rollback()  # all or nothing: no half-issued run
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Certificates issued: %(count)d.", count=len(issued)), "success")
+        # All or nothing: a refusal rolls back every certificate of the run.
+        done = perform(lambda: services.issue_all(run, current_user, local_today()))
+        if done:
+            flash(_("Certificates issued: %(count)d.", count=len(done.value)), "success")
     return redirect(url_for("certificates.run_certificates", run_id=run.id))
 
 

@@ -5,7 +5,6 @@ import secrets
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +20,7 @@ from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pdf import join_pdfs
 from lms.templating import format_hours
+from lms.urls import public_url
 
 
 def next_number(centre_id: int, year: int) -> int:
@@ -44,9 +44,8 @@ def next_number(centre_id: int, year: int) -> int:
 
 
 def verification_url(code: str) -> str:
-    if has_request_context():
-        return url_for("certificates.verify_short", code=code, _external=True)
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/v/{code}"
+    """The short verification address printed (and QR-coded) on a certificate, for ever."""
+    return public_url("certificates.verify_short", code=code)
 
 
 def missing_minutes(enrolment: Enrolment) -> int:

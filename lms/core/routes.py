@@ -2,11 +2,20 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+    StatementError,
+)
 
+from lms.auth.services import update_profile
 from lms.core import bp
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.pipeline import data_message, integrity_message, perform
 from lms.urls import safe_next
 
 
@@ -28,8 +37,7 @@ def set_language():
     if form.validate_on_submit() and code in current_app.config["LANGUAGES"]:
         session["locale"] = code
         if current_user.is_authenticated:
-            current_user.locale = code
-            db.session.commit()
+            perform(lambda: update_profile(current_user, locale=code))
     return redirect(safe_next(request.form.get("next")) or url_for("courses.catalogue"))
 
 
@@ -69,6 +77,29 @@ def too_many_requests(_error):
         _("You have tried this too many times in a short while. "
           "Please wait a few minutes, then try again."),
     )
+
+
+@bp.app_errorhandler(IntegrityError)
+def integrity_error(error):
+    """A constraint refused a change made outside `perform` (e.g. by a concurrent request)."""
+    db.session.rollback()
+    return _error_page(409, _("Changed at the same moment"), integrity_message(error))
+
+
+@bp.app_errorhandler(DataError)
+def data_error(error):
+    db.session.rollback()
+    return _error_page(400, _("Bad request"), data_message(error))
+
+
+@bp.app_errorhandler(StatementError)
+def statement_error(error):
+    """A value the driver refuses before the database sees it (NUL in text for
+    PostgreSQL) is bad input; any other statement error is a bug: the usual 500."""
+    db.session.rollback()
+    if isinstance(error.orig, ValueError):
+        return _error_page(400, _("Bad request"), data_message(error))
+    return server_error(error)
 
 
 @bp.app_errorhandler(OperationalError)

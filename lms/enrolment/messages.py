@@ -1,6 +1,6 @@
 """What a trainee is told when their enrolment changes: in-app notice and e-mail."""
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.enrolment.queries import waitlist_positions
@@ -8,6 +8,7 @@ from lms.i18n import gettext as _
 from lms.notifications.ics import run_calendar
 from lms.notifications.services import notify
 from lms.templating import format_clock, format_day
+from lms.urls import public_url
 
 
 def calendar_for(run) -> str:
@@ -25,7 +26,7 @@ def _facts(enrolment: Enrolment) -> dict:
     dates = format_day(run.first_date) if run.first_date else ""
     if run.last_date and run.last_date != run.first_date:
         dates += " – " + format_day(run.last_date)
-    link = url_for("enrolment.dashboard", _external=True) if has_request_context() else ""
+    link = public_url("enrolment.dashboard")
     return {"name": enrolment.user.full_name, "course": run.course.title,
             "centre": run.centre.name, "city": run.centre.city, "venue": run.venue or "",
             "dates": dates, "sessions": sessions, "link": link,
@@ -88,7 +89,7 @@ def tell_about(enrolment: Enrolment, state: EnrolmentState, promoted: bool = Fal
 
     ics = calendar_for(enrolment.run) if state == EnrolmentState.ENROLLED else None
     notify(enrolment.user, f"enrolment_{state.value}", render, ics=ics,
-           language=enrolment.run.language)
+           language=enrolment.run.language, centre_id=enrolment.run.centre_id)
 
 
 def tell_run_cancelled(enrolment: Enrolment, reason: str) -> None:
@@ -99,4 +100,5 @@ def tell_run_cancelled(enrolment: Enrolment, reason: str) -> None:
                         "Reason: %(reason)s", **{**facts, "reason": reason}),
                       {**facts, "sessions": ""}))
 
-    notify(enrolment.user, "run_cancelled", render, language=enrolment.run.language)
+    notify(enrolment.user, "run_cancelled", render, language=enrolment.run.language,
+           centre_id=enrolment.run.centre_id)

@@ -4,7 +4,6 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from lms.access import scoped_centre_id
 from lms.auth.models import Role
@@ -23,32 +22,13 @@ from lms.enrolment.forms import (
 )
 from lms.enrolment.models import CancelKind, Enrolment, EnrolmentState
 from lms.enrolment.queries import waitlist_positions
-from lms.errors import DomainError, attach_to_form
 from lms.exports import csv_download
 from lms.extensions import db
 from lms.formtools import options
 from lms.i18n import gettext as _
 from lms.notifications.services import mark_seen, recent_for
+from lms.pipeline import perform
 from lms.templating import format_day
-
-
-def _commit_or_explain(operation, form=None) -> bool:
-    """Run one service call and commit; on refusal roll back and tell the person why."""
-    try:
-        operation()
-        db.session.commit()
-        return True
-    except DomainError as error:
-        db.session.rollback()
-        if form is not None:
-            attach_to_form(form, error)  # shown next to the field, not twice
-        else:
-            flash(error.message, "error")
-    except IntegrityError:
-        # Two clicks raced on the same (run, trainee): the other one won.
-        db.session.rollback()
-        flash(_("You already have an enrolment in this run."), "error")
-    return False
 
 
 def outcome_message(enrolment: Enrolment, position: int | None) -> str:
@@ -91,13 +71,9 @@ def enrol(run_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    result = {}
-
-    def operation():
-        result["enrolment"] = services.enrol(current_user, run, local_now())
-
-    if _commit_or_explain(operation):
-        enrolment = result["enrolment"]
+    done = perform(lambda: services.enrol(current_user, run, local_now()))
+    if done:
+        enrolment = done.value
         position = waitlist_positions([enrolment]).get(enrolment.id)
         flash(outcome_message(enrolment, position), "success")
         return redirect(url_for("enrolment.dashboard"))
@@ -111,7 +87,7 @@ def cancel(enrolment_id: int):
     if enrolment.user_id != current_user.id:
         abort(404)  # someone else's enrolment: not even its existence is told
     form = CancelEnrolmentForm()
-    if form.validate_on_submit() and _commit_or_explain(
+    if form.validate_on_submit() and perform(
         lambda: services.cancel_enrolment(enrolment, current_user, local_now(),
                                           form.reason.data or "")
     ):
@@ -127,8 +103,7 @@ def dashboard():
     notices = recent_for(current_user)
     page = render_template("enrolment/dashboard.html", data=data, notices=notices,
                            cancel_form=CancelEnrolmentForm())
-    mark_seen(notices)
-    db.session.commit()
+    perform(lambda: mark_seen(notices))
     return page
 
 
@@ -198,14 +173,11 @@ def enrol_on_behalf(run_id: int):
         if trainee is None or trainee.role != Role.TRAINEE:
             form.email.errors.append(_("No trainee account has this e-mail address."))
         else:
-            result = {}
-
-            def operation():
-                result["e"] = services.enrol(trainee, run, local_now(), by=current_user)
-
-            if _commit_or_explain(operation, form):
+            done = perform(lambda: services.enrol(trainee, run, local_now(), by=current_user),
+                           form)
+            if done:
                 flash(_("%(name)s: %(state)s.", name=trainee.full_name,
-                        state=state_labels()[result["e"].state]), "success")
+                        state=state_labels()[done.value.state]), "success")
                 return redirect(url_for("enrolment.roster", run_id=run.id))
     return _roster_page(run, enrol_form=form)
 
@@ -216,14 +188,10 @@ def capacity(run_id: int):
     run = db.get_or_404(Run, run_id)
     form = CapacityForm()
     if form.validate_on_submit():
-        promoted = []
-
-        def operation():
-            promoted.extend(services.change_capacity(run, form.capacity.data))
-
-        if _commit_or_explain(operation, form):
+        done = perform(lambda: services.change_capacity(run, form.capacity.data), form)
+        if done:
             flash(_("Capacity is now %(capacity)d; %(count)d promoted from the waitlist.",
-                    capacity=run.capacity, count=len(promoted)), "success")
+                    capacity=run.capacity, count=len(done.value)), "success")
             return redirect(url_for("enrolment.roster", run_id=run.id))
     return _roster_page(run, capacity_form=form)
 
@@ -232,7 +200,7 @@ def capacity(run_id: int):
 @require(is_admin)
 def approve(enrolment_id: int):
     enrolment = _enrolment_for_admin(enrolment_id)
-    if ConfirmForm().validate_on_submit() and _commit_or_explain(
+    if ConfirmForm().validate_on_submit() and perform(
         lambda: services.approve(enrolment, current_user)
     ):
         flash(_("%(name)s is enrolled.", name=enrolment.user.full_name), "success")
@@ -244,7 +212,7 @@ def _with_reason(enrolment_id: int, operation, done_message):
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Give the reason."), "error")
-    elif _commit_or_explain(lambda: operation(enrolment, form.reason.data)):
+    elif perform(lambda: operation(enrolment, form.reason.data)):
         flash(done_message(enrolment), "success")
     return _back_to_roster(enrolment)
 
@@ -284,7 +252,7 @@ def move(enrolment_id: int):
         return _back_to_roster(enrolment)
     target = db.get_or_404(Run, form.run_id.data)
     source_id = enrolment.run_id
-    if _commit_or_explain(lambda: services.move_enrolment(enrolment, target, current_user,
+    if perform(lambda: services.move_enrolment(enrolment, target, current_user,
                                                           local_now())):
         flash(_("%(name)s is moved to %(city)s, %(day)s.", name=enrolment.user.full_name,
                 city=target.centre.city, day=format_day(target.first_date)), "success")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User
 from lms.courses.models import Run, RunStatus, Session
-from lms.courses.services import cancel_run, describe_session
+from lms.courses.services import cancel_run, describe_session, save_run
 from lms.db import utcnow
 from lms.enrolment import messages
 from lms.enrolment.models import (
@@ -31,7 +31,13 @@ from lms.enrolment.queries import waitlist_positions
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.pipeline import explain_constraint
 from lms.templating import format_day
+
+# Two clicks (or two administrators) raced to enrol the same trainee in the same
+# run: the second insert trips the one-enrolment-per-trainee-per-run constraint.
+explain_constraint("uq_enrolment_run_id_user_id",
+                   lambda: _("There is already an enrolment of this trainee in this run."))
 
 # ---------------------------------------------------------------- seats and states
 
@@ -279,6 +285,14 @@ def refuse(enrolment: Enrolment, by: User, reason: str, now: datetime) -> Enrolm
     if enrolment.state != EnrolmentState.PENDING:
         raise DomainError(_("Only a pending enrolment can be refused."))
     return cancel_enrolment(enrolment, by, now, reason, CancelKind.REFUSED)
+
+
+def save_run_and_promote(run: Run | None, **fields) -> Run:
+    """Create or update a run (courses.services.save_run); seats its edit freed (a raised
+    capacity) go to the waitlist at once (rule 2)."""
+    run = save_run(run, **fields)
+    promote_from_waitlist(run)
+    return run
 
 
 def change_capacity(run: Run, capacity: int) -> list[Enrolment]:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from lms.access import only_visible_runs
+from lms.auth import messages as account_messages
 from lms.auth import services as accounts
 from lms.auth.forms import EditUserForm, NewUserForm
 from lms.auth.models import Role, User
@@ -13,13 +14,14 @@ from lms.auth.permissions import is_admin, require
 from lms.courses import services
 from lms.courses.forms import CentreForm, ConfirmForm, CourseForm
 from lms.courses.models import Centre, Course, CourseStatus, Run
-from lms.errors import DomainError, attach_to_form
 from lms.extensions import db
 from lms.formtools import options
 from lms.i18n import gettext as _
 from lms.manage import audit as _audit  # noqa: F401  (the audit log)
 from lms.manage import bp
+from lms.manage import outbox as _outbox  # noqa: F401  (the e-mail outbox)
 from lms.manage import runs as _runs  # noqa: F401  (run and session views)
+from lms.pipeline import perform
 
 
 @bp.before_request
@@ -70,14 +72,9 @@ def edit_centre(centre_id: int | None = None):
                 "active",
             )
         }
-        try:
-            centre = services.save_centre(centre, **fields)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The centre %(name)s is saved.", name=centre.name), "success")
+        done = perform(lambda: services.save_centre(centre, **fields), form)
+        if done:
+            flash(_("The centre %(name)s is saved.", name=done.value.name), "success")
             return redirect(url_for("manage.centres"))
     return render_template("manage/centre_form.html", form=form, centre=centre)
 
@@ -122,14 +119,9 @@ def edit_course(course_id: int | None = None):
                 "language",
             )
         }
-        try:
-            course = services.save_course(course, form.module_rows(), **fields)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The course %(code)s is saved.", code=course.code), "success")
+        done = perform(lambda: services.save_course(course, form.module_rows(), **fields), form)
+        if done:
+            flash(_("The course %(code)s is saved.", code=done.value.code), "success")
             return redirect(url_for("manage.courses"))
     return render_template("manage/course_form.html", form=form, course=course)
 
@@ -140,13 +132,7 @@ def course_status(course_id: int):
     form = ConfirmForm()
     status = request.form.get("status", "")
     if form.validate_on_submit() and status in CourseStatus._value2member_map_:
-        try:
-            services.set_course_status(course, CourseStatus(status))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if perform(lambda: services.set_course_status(course, CourseStatus(status))):
             flash(
                 _(
                     "The course %(code)s is now %(status)s.",
@@ -177,18 +163,34 @@ def users():
     stmt = sa.select(User).order_by(User.role, User.full_name)
     if role in Role._value2member_map_:
         stmt = stmt.where(User.role == role)
-    return render_template("manage/users.html", users=list(db.session.scalars(stmt)), role=role)
+    return render_template("manage/users.html", users=list(db.session.scalars(stmt)), role=role,
+                           confirm_form=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/confirm", methods=["POST"])
+def confirm_user(user_id: int):
+    """An administrator vouches for an address (e.g. confirmed by phone)."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit() and perform(lambda: accounts.confirm_email(user)):
+        flash(_("The e-mail address of %(name)s is confirmed; they can log in.",
+                name=user.full_name), "success")
+    return redirect(url_for("manage.users"))
+
+
+@bp.route("/users/<int:user_id>/reinvite", methods=["POST"])
+def reinvite_user(user_id: int):
+    """A new confirmation link for someone whose first one expired or went astray."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit() and perform(lambda: account_messages.reinvite(user)):
+        flash(_("A new confirmation link is on its way to %(email)s.", email=user.email),
+              "success")
+    return redirect(url_for("manage.users"))
 
 
 def _centre_choices(form) -> None:
     centres = db.session.scalars(sa.select(Centre).order_by(Centre.city, Centre.name))
     form.centre_id.choices = options([(0, _("The whole network")),
                                       *((c.id, f"{c.city} – {c.name}") for c in centres)])
-
-
-def _scope(role: Role, centre_id: int) -> int | None:
-    """Only an administrator is scoped to a centre; 0 means the whole network."""
-    return (centre_id or None) if role == Role.ADMIN else None
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -198,20 +200,12 @@ def new_user():
     if form.centre_id.data is None:
         form.centre_id.data = 0
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                email=form.email.data,
-                password=form.password.data,
-                role=Role(form.role.data),
-                **form.profile_data(),
-            )
-            user.centre_id = _scope(user.role, form.centre_id.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The account of %(name)s is created.", name=user.full_name), "success")
+        done = perform(lambda: accounts.create_account(
+            email=form.email.data, password=form.password.data, role=Role(form.role.data),
+            centre_id=form.centre_id.data, **form.profile_data()), form)
+        if done:
+            flash(_("The account of %(name)s is created.", name=done.value.full_name),
+                  "success")
             return redirect(url_for("manage.users"))
     return render_template("manage/user_form.html", form=form, user=None)
 
@@ -226,17 +220,9 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.role.data = user.role.value
     if form.validate_on_submit():
-        try:
-            accounts.update_profile(user, **form.profile_data())
-            accounts.set_role_and_status(
-                user, Role(form.role.data), form.active.data, acting=current_user
-            )
-            user.centre_id = _scope(user.role, form.centre_id.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
+        if perform(lambda: accounts.edit_account(
+                user, current_user, Role(form.role.data), form.active.data,
+                form.centre_id.data, **form.profile_data()), form):
             flash(_("The account of %(name)s is saved.", name=user.full_name), "success")
             return redirect(url_for("manage.users"))
     return render_template("manage/user_form.html", form=form, user=user)

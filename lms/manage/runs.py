@@ -11,11 +11,11 @@ from lms.courses.forms import CancelRunForm, ConfirmForm, RunForm, SessionForm
 from lms.courses.models import Centre, Course, CourseStatus, Run, RunStatus, Session
 from lms.db import local_now
 from lms.enrolment import services as enrolments
-from lms.errors import DomainError, attach_to_form
 from lms.extensions import db
 from lms.formtools import options
 from lms.i18n import gettext as _
 from lms.manage import bp
+from lms.pipeline import perform
 from lms.trainers import services as trainers
 
 
@@ -61,21 +61,13 @@ def edit_run(run_id: int | None = None):
     run = db.get_or_404(Run, run_id) if run_id else None
     form = _run_form(run)
     if form.validate_on_submit():
-        try:
-            run = services.save_run(
-                run,
-                course=db.get_or_404(Course, form.course_id.data),
-                centre=db.get_or_404(Centre, form.centre_id.data),
-                **form.run_fields(),
-            )
-            enrolments.promote_from_waitlist(run)  # in case capacity went up
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
+        course = db.get_or_404(Course, form.course_id.data)
+        centre = db.get_or_404(Centre, form.centre_id.data)
+        done = perform(lambda: enrolments.save_run_and_promote(
+            run, course=course, centre=centre, **form.run_fields()), form)
+        if done:
             flash(_("The run is saved."), "success")
-            return redirect(url_for("manage.run", run_id=run.id))
+            return redirect(url_for("manage.run", run_id=done.value.id))
     return render_template("manage/run_form.html", form=form, run=run)
 
 
@@ -112,13 +104,7 @@ def add_session(run_id: int):
     run = db.get_or_404(Run, run_id)
     form = SessionForm()
     if form.validate_on_submit():
-        try:
-            trainers.save_session(run, None, **_session_fields(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
+        if perform(lambda: trainers.save_session(run, None, **_session_fields(form)), form):
             flash(_("The session is added."), "success")
             return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
     return _render_run(run, form)
@@ -132,13 +118,7 @@ def edit_session(session_id: int):
     if request.method == "GET":
         form.hours.data = session.hours
     if form.validate_on_submit():
-        try:
-            trainers.save_session(run, session, **_session_fields(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
+        if perform(lambda: trainers.save_session(run, session, **_session_fields(form)), form):
             flash(_("The session is saved."), "success")
             return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
     return render_template("manage/session_form.html", form=form, session=session, run=run)
@@ -149,13 +129,7 @@ def remove_session(session_id: int):
     session = db.get_or_404(Session, session_id)
     run = session.run
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_session(run, session)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if perform(lambda: services.remove_session(run, session)):
             flash(_("The session is removed."), "success")
     return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
 
@@ -164,13 +138,7 @@ def remove_session(session_id: int):
 def publish_run(run_id: int):
     run = db.get_or_404(Run, run_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.publish_run(run)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if perform(lambda: services.publish_run(run)):
             flash(_("The run is published and open in the catalogue."), "success")
     return redirect(url_for("manage.run", run_id=run.id))
 
@@ -180,14 +148,8 @@ def cancel_run(run_id: int):
     run = db.get_or_404(Run, run_id)
     form = CancelRunForm()
     if form.validate_on_submit():
-        try:
-            enrolments.cancel_run_and_enrolments(run, current_user, form.reason.data,
-                                                 local_now())
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
+        if perform(lambda: enrolments.cancel_run_and_enrolments(
+                run, current_user, form.reason.data, local_now()), form):
             flash(_("The run is cancelled. It stays on record with its enrolments."), "success")
             return redirect(url_for("manage.run", run_id=run.id))
     return _render_run(run, SessionForm(formdata=None), cancel_form=form)

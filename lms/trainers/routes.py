@@ -8,10 +8,10 @@ from lms.auth.models import Role, User
 from lms.auth.permissions import is_admin, require
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run, Session
-from lms.errors import DomainError, attach_to_form
 from lms.extensions import db
 from lms.formtools import options
 from lms.i18n import gettext as _
+from lms.pipeline import perform
 from lms.templating import format_clock, format_day
 from lms.trainers import bp, services
 from lms.trainers.forms import AssignTrainerForm
@@ -41,13 +41,8 @@ def assignments(run_id: int):
     if form.validate_on_submit():
         trainer = db.get_or_404(User, form.trainer_id.data)
         chosen = [db.get_or_404(Session, sid) for sid in form.sessions.data or []]
-        try:
-            services.assign_trainer(run, trainer, TrainerRole(form.role.data), chosen)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
+        if perform(lambda: services.assign_trainer(run, trainer, TrainerRole(form.role.data),
+                                                   chosen), form):
             flash(_("%(name)s is assigned to the run.", name=trainer.full_name), "success")
             return redirect(url_for("trainers.assignments", run_id=run.id))
     return render_template("trainers/assignments.html", run=run, form=form,
@@ -64,12 +59,6 @@ def remove(assignment_id: int):
         abort(404)
     run_id = assignment.run_id
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_assignment(assignment, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if perform(lambda: services.remove_assignment(assignment, current_user)):
             flash(_("The trainer is taken off the run."), "success")
     return redirect(url_for("trainers.assignments", run_id=run_id))

@@ -73,15 +73,16 @@ def live_server(database_url, _schema):
         # every app in the process, so that would switch it off for the later tests.
         LOGIN_LIMIT_PER_ADDRESS="1000 per minute",
         LOGIN_LIMIT_PER_ACCOUNT="1000 per minute",
-        # E-mails stay in the outbox, where a journey reads its confirmation link.
-        OUTBOX_DELIVER_AFTER_REQUEST=False,
-    )
+        LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS="1000 per minute",
+    )  # no mail worker runs: e-mails stay in the outbox, where a journey reads its links
     app = create_app(config)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = base_url  # e-mailed links point at this server
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
         server.shutdown()
         server.server_close()

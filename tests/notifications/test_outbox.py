@@ -1,7 +1,6 @@
 """The outbox against a real SMTP server on localhost (aiosmtpd), not a mock."""
 
 import email
-import logging
 import socket
 from datetime import datetime, timedelta
 
@@ -10,8 +9,8 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from lms.enrolment import services
-from lms.notifications.models import Notification
-from lms.notifications.services import deliver_outbox
+from lms.notifications.delivery import deliver_outbox
+from lms.notifications.models import Notification, OutboxState
 
 NOW = datetime.now()
 
@@ -59,20 +58,20 @@ def test_message_is_queued_with_the_change_and_sent_after_commit(db, smtp, make_
     services.enrol(trainee, run, NOW)
     assert smtp.messages == []  # nothing leaves before the transaction commits
     db.session.commit()
-    assert deliver_outbox() == (1, 0)
+    assert deliver_outbox() == (1, 0, 0)
     [message] = smtp.messages
     assert message["To"] == "szoke.tunde@example.org"
     assert run.course.title in message["Subject"]
     calendars = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
     assert len(calendars) == 1
     assert calendars[0].get_payload(decode=True).decode().count("BEGIN:VEVENT") == len(run.sessions)
-    assert deliver_outbox() == (0, 0)  # sent once, never twice
+    assert deliver_outbox() == (0, 0, 0)  # sent once, never twice
 
 
 def test_rolled_back_change_sends_nothing(db, smtp, make_user, make_run):
     services.enrol(make_user(), make_run(), NOW)
     db.session.rollback()
-    assert deliver_outbox() == (0, 0)
+    assert deliver_outbox() == (0, 0, 0)
     assert smtp.messages == []
 
 
@@ -80,39 +79,38 @@ def test_smtp_down_means_retry_later_not_lost(db, smtp, make_user, make_run):
     smtp.stop()
     services.enrol(make_user(), make_run(), NOW)
     db.session.commit()
-    assert deliver_outbox() == (0, 1)
+    assert deliver_outbox() == (0, 1, 0)
     waiting = db.session.scalar(sa.select(Notification))
     assert waiting.sent_at is None and waiting.attempts == 1
     assert "Connection" in waiting.last_error or "refused" in waiting.last_error.lower()
     assert waiting.next_attempt_at > datetime.now() - timedelta(hours=2)
-    assert deliver_outbox() == (0, 0)  # not due yet: backing off
+    assert deliver_outbox() == (0, 0, 0)  # not due yet: backing off
 
     smtp.start()
     waiting.next_attempt_at = waiting.next_attempt_at - timedelta(minutes=5)  # time passes
     db.session.commit()
-    assert deliver_outbox() == (1, 0)
+    assert deliver_outbox() == (1, 0, 0)
     db.session.refresh(waiting)
     assert waiting.sent_at is not None and waiting.attempts == 2 and waiting.last_error == ""
     assert len(smtp.messages) == 1
 
 
-def test_a_request_that_queues_news_sends_it_after_the_response(client, auth, db, smtp,
-                                                                 make_user, make_run):
-    run, trainee = make_run(), make_user()
-    auth.login(trainee)
-    response = client.submit(f"/runs/{run.id}/enrol", page=f"/courses/{run.course.code}")
-    response.close()  # what the WSGI server does once the response has gone out
-    assert len(smtp.messages) == 1
-    assert db.session.scalar(sa.select(Notification.sent_at)) is not None
-
-
-def test_without_smtp_messages_go_to_the_log(app, db, caplog, make_user, make_run):
+def test_without_smtp_the_worker_prints_each_message_in_full_and_keeps_it(
+        app, db, capsys, make_user, make_run):
     app.config["MAIL_SERVER"] = ""
-    services.enrol(make_user(email="log@example.org"), make_run(), NOW)
+    services.enrol(make_user(email="print@example.org", full_name="Kovács Éva"), make_run(),
+                   NOW)
     db.session.commit()
-    with caplog.at_level(logging.INFO, logger="lms.mail"):
-        assert deliver_outbox() == (1, 0)
-    assert "log@example.org" in caplog.text
+    assert deliver_outbox() == (0, 0, 1)
+    printed = capsys.readouterr().out
+    assert "To: print@example.org" in printed and "Subject: " in printed
+    assert "Kovács Éva" in printed  # the body in plain text, not base64
+    assert "http://localhost/my/" in printed  # its links can be followed
+    kept = db.session.scalar(sa.select(Notification))
+    assert kept.state == OutboxState.NO_SERVER and kept.sent_at is None
+    assert "MAIL_SERVER" in kept.last_error
+    assert deliver_outbox() == (0, 0, 0)  # not printed again and again
+    assert capsys.readouterr().out == ""
 
 
 def test_cli_reports_and_sends(app, db, smtp, make_user, make_run):

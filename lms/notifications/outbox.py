@@ -1,0 +1,70 @@
+"""The outbox as administrators see it: which messages left, which wait, which fail.
+
+A message belongs to a centre when it is news about one of that centre's runs
+(`Notification.centre_id`, set by `notify`); messages about the account itself
+(confirmation, password reset) belong to no centre and only network
+administrators see them.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.notifications.models import Notification, OutboxState
+
+PAGE_SIZE = 50
+RESENDABLE = (OutboxState.FAILING, OutboxState.NO_SERVER)  # offered a "Resend" button
+
+
+def _visible(stmt, centre_id: int | None):
+    """`stmt` narrowed to one centre's messages (None: a network administrator, all)."""
+    return stmt if centre_id is None else stmt.where(Notification.centre_id == centre_id)
+
+
+def outbox_page(centre_id: int | None, state: OutboxState | None = None,
+                before: int | None = None) -> tuple[list[Notification], int | None]:
+    """One page of messages, newest first, and the id to continue from (None: last page).
+
+    Keyset paging (`id < before`) with the recipient joined: one query per page,
+    however many messages there are.
+    """
+    stmt = _visible(sa.select(Notification), centre_id).options(joinedload(Notification.user))
+    if state is not None:
+        stmt = stmt.where(Notification.state == state)
+    if before is not None:
+        stmt = stmt.where(Notification.id < before)
+    rows = list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, (rows[-1].id if more else None)
+
+
+def visible_message(notification_id: int, centre_id: int | None) -> Notification | None:
+    """The message, if an administrator of `centre_id` (None: network) may see it."""
+    return db.session.scalar(_visible(sa.select(Notification), centre_id)
+                             .where(Notification.id == notification_id))
+
+
+def resend(notification: Notification) -> None:
+    """Queue a message that was not sent for the mail worker's next pass."""
+    if notification.state == OutboxState.SENT:
+        raise DomainError(_("This message has already been sent."))
+    notification.state = OutboxState.WAITING
+    notification.next_attempt_at = utcnow()
+    db.session.flush()
+
+
+def resend_all_failing(centre_id: int | None) -> int:
+    """Queue again every failing or unsent (no mail server) message; returns how many."""
+    stmt = sa.update(Notification).where(
+        Notification.state.in_((OutboxState.FAILING, OutboxState.NO_SERVER)))
+    if centre_id is not None:
+        stmt = stmt.where(Notification.centre_id == centre_id)
+    result = db.session.execute(
+        stmt.values(state=OutboxState.WAITING, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False))
+    db.session.flush()
+    return result.rowcount

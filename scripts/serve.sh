@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make run`: the web server (gunicorn) and the mail worker side by side.
+# Ctrl-C (or SIGTERM) stops both; if either one dies, the other is stopped too.
+# Usage: scripts/serve.sh VENV_BIN HOST PORT WORKERS
+set -u
+bin=${1:-.venv/bin} host=${2:-127.0.0.1} port=${3:-5000} workers=${4:-2}
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$host:$port}"
+
+pids=()
+stop() {
+  trap - INT TERM
+  kill -TERM "${pids[@]}" 2>/dev/null
+  wait "${pids[@]}" 2>/dev/null
+}
+trap 'stop; exit 0' INT TERM
+
+"$bin/flask" outbox send --loop 2 &
+pids+=($!)
+"$bin/gunicorn" --workers "$workers" --bind "$host:$port" --access-logfile - wsgi:app &
+pids+=($!)
+
+wait -n
+status=$?
+[ "$status" -eq 0 ] || echo "serve.sh: a process ended (status $status); stopping the other" >&2
+stop
+exit "$status"
