@@ -118,3 +118,12 @@ def test_pages_are_keyset_paged_with_a_constant_number_of_queries(client, auth, 
 def test_outbox_page_is_for_administrators(client, auth, make_user):
     auth.login(make_user(role="trainer"))
     assert client.get("/manage/outbox").status_code == 403
+
+
+def test_the_no_mail_server_note_is_in_the_readers_language(client, auth, outbox):
+    auth.login(outbox["network"])
+    html = client.get("/manage/outbox", headers={"Accept-Language": "hu"}).get_data(as_text=True)
+    assert "Nincs beállítva levelezőszerver (MAIL_SERVER)" in html
+    assert "MAIL_SERVER is not set" not in html and "No mail server is set" not in html
+    # An SMTP server's own error text is shown as the server wrote it.
+    assert "SMTPServerDisconnected: timed out" in html
