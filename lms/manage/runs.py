@@ -129,7 +129,7 @@ def remove_session(session_id: int):
     session = db.get_or_404(Session, session_id)
     run = session.run
     if ConfirmForm().validate_on_submit():
-        if perform(lambda: services.remove_session(run, session)):
+        if perform(lambda: trainers.remove_session(run, session, current_user)):
             flash(_("The session is removed."), "success")
     return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
 

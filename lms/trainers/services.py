@@ -122,6 +122,23 @@ def save_session(run: Run, session: Session | None, **fields) -> Session:
     return courses.save_session(run, session, **fields)
 
 
+def remove_session(run: Run, session: Session, acting: User) -> None:
+    """Remove a session from a draft run. An assignment narrowed to it loses it; one
+    narrowed to it alone would otherwise widen to every session, so it is marked
+    removed (kept, like every assignment: who was to train is evidence)."""
+    if run.status != RunStatus.DRAFT:  # checked before any assignment changes
+        raise DomainError(_("Sessions can be removed only while the run is a draft."))
+    for assignment in run_assignments(run) + run_assignments(run, removed=True):
+        if session not in assignment.sessions:
+            continue
+        if assignment.removed_at is None and len(assignment.sessions) == 1:
+            assignment.removed_at = utcnow()
+            assignment.removed_by = acting
+        assignment.sessions = [s for s in assignment.sessions if s.id != session.id]
+    db.session.flush()
+    courses.remove_session(run, session)
+
+
 def trainers_of_session(session: Session) -> list[TrainerAssignment]:
     return [a for a in run_assignments(session.run)
             if not a.sessions or session in a.sessions]
