@@ -12,7 +12,7 @@ from lms.courses.models import Centre, Course, CourseStatus, Run, RunStatus, Ses
 from lms.db import local_now
 from lms.enrolment import services as enrolments
 from lms.extensions import db
-from lms.formtools import options
+from lms.formtools import int_arg, options
 from lms.i18n import gettext as _
 from lms.manage import bp
 from lms.pipeline import perform
@@ -33,7 +33,7 @@ def _run_form(run: Run | None) -> RunForm:
     centres = db.session.scalars(centres)
     form.centre_id.choices = options((c.id, f"{c.city} – {c.name}") for c in centres)
     if request.method == "GET" and run is None:
-        course_id = request.args.get("course", type=int)
+        course_id = int_arg(request.args, "course")
         if course_id:
             form.course_id.data = course_id
     if request.method == "GET" and run is not None:
