@@ -86,3 +86,10 @@ def test_healthz_pings_a_redis_that_answers(app, app_like):
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0").test_client().get("/healthz")
     assert response.status_code == 200, response.get_json()
+
+
+def test_a_migrated_schema_is_read_once_not_on_every_check(client, query_counter):
+    assert client.get("/healthz").status_code == 200
+    with query_counter() as statements:
+        assert client.get("/healthz").status_code == 200
+    assert not [s for s in statements if "alembic_version" in s]
