@@ -1,6 +1,7 @@
 """Outages: every visitor gets the friendly 503 page, and /healthz names the cause."""
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from lms import create_app
@@ -93,3 +94,22 @@ def test_a_migrated_schema_is_read_once_not_on_every_check(client, query_counter
     with query_counter() as statements:
         assert client.get("/healthz").status_code == 200
     assert not [s for s in statements if "alembic_version" in s]
+
+
+def test_an_unmigrated_postgresql_database_is_a_503(app, app_like, database_url):
+    """PostgreSQL names a missing table with UndefinedTable (a ProgrammingError)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA IF NOT EXISTS unmigrated"))
+    try:
+        empty = app_like(SQLALCHEMY_DATABASE_URI=database_url, SQLALCHEMY_ENGINE_OPTIONS={
+            "connect_args": {"options": "-c search_path=unmigrated"}})
+        client = empty.test_client()
+        assert client.get("/healthz").get_json()["cause"] == "schema"
+        response = client.get("/")
+        assert response.status_code == 503
+        assert "Temporarily unavailable" in response.get_data(as_text=True)
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA unmigrated CASCADE"))
