@@ -40,10 +40,8 @@ def _finite_number(_form, field) -> None:
     if isinstance(field.data, Decimal | float) and not (
             field.data.is_finite() if isinstance(field.data, Decimal)
             else abs(field.data) < float("inf")):
-        field.errors[:] = []
         raise StopValidation(_l("Enter a number."))
     if field.data is not None and abs(field.data) > INT_MAX:
-        field.errors[:] = []
         raise StopValidation(_l("This number is too large."))
 
 
