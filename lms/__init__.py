@@ -7,7 +7,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import ROOT, Config, instance_path
-from lms.urls import public_host
+from lms.urls import BoundedIntConverter, public_host
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     apply_host_settings(app)
 
     _init_extensions(app)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     _register_blueprints(app)
 
     from lms import access, cli, pipeline, security, templating

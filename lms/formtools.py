@@ -1,14 +1,16 @@
 """Small helpers shared by the feature packages' forms, and the base class of every form."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
 
 import wtforms
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
-from wtforms.fields import IntegerField, StringField
+from wtforms.fields import DateField, DecimalField, FloatField, IntegerField, StringField
 from wtforms.meta import DefaultMeta
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.validators import NumberRange, StopValidation, ValidationError
 
 from lms.i18n import lazy_gettext as _l
 
@@ -17,6 +19,10 @@ from lms.i18n import lazy_gettext as _l
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What the database's INTEGER holds.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# The calendar a form accepts: wide enough for any birth date or training, narrow
+# enough that a year 0001 or 9999 typed by mistake cannot break every page showing it
+# (a day before or after it would not exist).
+YEAR_MIN, YEAR_MAX = 1900, 2200
 
 
 def has_control_characters(value: str) -> bool:
@@ -28,15 +34,36 @@ def _no_control_characters(_form, field) -> None:
         raise ValidationError(_l("Remove the control characters (such as NUL) from this field."))
 
 
+def _finite_number(_form, field) -> None:
+    # Decimal("NaN") and Decimal("Infinity") parse, then break every comparison (a
+    # NumberRange raises on NaN) and no database column holds them: stop here.
+    if isinstance(field.data, Decimal | float) and not (
+            field.data.is_finite() if isinstance(field.data, Decimal)
+            else abs(field.data) < float("inf")):
+        raise StopValidation(_l("Enter a number."))
+    if field.data is not None and abs(field.data) > INT_MAX:
+        raise StopValidation(_l("This number is too large."))
+
+
+def _date_in_calendar(_form, field) -> None:
+    if isinstance(field.data, date) and not YEAR_MIN <= field.data.year <= YEAR_MAX:
+        raise ValidationError(_l("Enter a date between %(first)d and %(last)d.",
+                                 first=YEAR_MIN, last=YEAR_MAX))
+
+
 def _bind_with_safety_nets(meta, meta_class, form, unbound_field, options):
-    extra = []
+    first, extra = [], []
     if issubclass(unbound_field.field_class, StringField):
         extra.append(_no_control_characters)
     if issubclass(unbound_field.field_class, IntegerField):
         extra.append(NumberRange(INT_MIN, INT_MAX, _l("This number is too large.")))
-    if extra:  # passed at binding time: the class's field stays as declared
+    if issubclass(unbound_field.field_class, DecimalField | FloatField):
+        first.append(_finite_number)  # before the form's own range checks
+    if issubclass(unbound_field.field_class, DateField):
+        extra.append(_date_in_calendar)
+    if first or extra:  # passed at binding time: the class's field stays as declared
         declared = list(unbound_field.kwargs.get("validators") or [])
-        options = dict(options, validators=[*declared, *extra])
+        options = dict(options, validators=[*first, *declared, *extra])
     return super(meta_class, meta).bind_field(form, unbound_field, options)
 
 
@@ -55,6 +82,32 @@ class SubForm(wtforms.Form):
     class Meta(DefaultMeta):
         def bind_field(self, form, unbound_field, options):
             return _bind_with_safety_nets(self, SubForm.Meta, form, unbound_field, options)
+
+
+def int_arg(args: Mapping, name: str, default: int | None = None, low: int = 1,
+            high: int = INT_MAX) -> int | None:
+    """An integer query argument (an id, a page), or `default` when it is missing, not a
+    plain number or outside low..high (what the database can hold)."""
+    raw = str(args.get(name, "")).strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        return default
+    value = int(raw)
+    return value if low <= value <= high else default
+
+
+def date_arg(args: Mapping, name: str) -> tuple[date | None, bool]:
+    """A date query argument (YYYY-MM-DD) and whether it was readable: (None, True) when
+    missing; (None, False) when unreadable or outside the calendar forms accept."""
+    raw = str(args.get(name, "")).strip()
+    if not raw:
+        return None, True
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None, False
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
+        return None, False
+    return day, True
 
 
 def options(pairs: Iterable[tuple]) -> list[SelectChoice]:

@@ -7,7 +7,9 @@ refused (clickjacking). With `LMS_HTTPS=1` (production behind TLS) cookies are
 `Secure` and browsers are told to keep to HTTPS (HSTS).
 """
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
+
+from lms.formtools import has_control_characters
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -26,6 +28,15 @@ HSTS = "max-age=31536000; includeSubDomains"
 def init_app(app: Flask) -> None:
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+
+    @app.before_request
+    def _refuse_control_characters():
+        # NUL and other control characters in an address are never typed by a person;
+        # PostgreSQL cannot even compare text with a NUL: 400 before anything reads them.
+        if has_control_characters(request.path) or any(
+                has_control_characters(key) or has_control_characters(value)
+                for key, values in request.args.lists() for value in values):
+            abort(400)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

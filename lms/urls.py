@@ -1,6 +1,24 @@
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter, ValidationError
+
+# The largest id the database's INTEGER columns hold.
+ID_MAX = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in routes, refusing (404) a number no record can have: one beyond
+    what the database holds would otherwise reach it and fail there."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(ID_MAX)):  # no need to parse a thousand digits
+            raise ValidationError()
+        return super().to_python(value)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -1,5 +1,4 @@
-import sqlalchemy as sa
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import (
@@ -7,13 +6,14 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    ProgrammingError,
     SQLAlchemyError,
     StatementError,
 )
 
 from lms.auth.services import update_profile
-from lms.core import bp
-from lms.extensions import db
+from lms.core import bp, health
+from lms.extensions import db, login_manager
 from lms.i18n import gettext as _
 from lms.pipeline import data_message, integrity_message, perform
 from lms.urls import safe_next
@@ -21,12 +21,17 @@ from lms.urls import safe_next
 
 @bp.route("/healthz")
 def healthz():
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    """For load balancers and monitoring: 200 when Forrás can serve, else 503 naming
+    the cause (`database` unreachable, `schema` not migrated to the head, `redis`)."""
+    found = health.problems(current_app)
+    if not found:
+        return jsonify(status="ok", database="ok")
+    database = {health.DATABASE: "unreachable", health.SCHEMA: "not migrated"}
+    body = {"status": "unavailable", "cause": found[0], "causes": found,
+            "database": next((database[c] for c in found if c in database), "ok")}
+    if health.REDIS in found:
+        body["redis"] = "unreachable"
+    return jsonify(body), 503, {"Retry-After": "60"}
 
 
 @bp.route("/language", methods=["POST"])
@@ -102,15 +107,39 @@ def statement_error(error):
     return server_error(error)
 
 
+# PostgreSQL's SQLSTATEs for a table or column that is not there: a database not (yet)
+# migrated to this release's schema. (SQLite says "no such table": an OperationalError.)
+UNMIGRATED_SQLSTATES = {"42P01", "42703"}
+
+
 @bp.app_errorhandler(OperationalError)
 @bp.app_errorhandler(InterfaceError)
 def database_unavailable(error):
-    """The database does not answer (down, unreachable, locked for too long): a
-    friendly 503 in the reader's language, never a trace. Other database errors are
-    bugs and take the usual 500 path."""
-    db.session.rollback()
-    current_app.logger.error("database unavailable: %s", error.orig)
+    """The database does not answer (down, unreachable, locked for too long, not
+    migrated): a friendly 503 in the reader's language, never a trace."""
+    _forget_rollback()
+    current_app.logger.error("database unavailable: %s", getattr(error, "orig", error))
+    # The page must not need the database: whoever is logged in is not looked up
+    # (Flask-Login would ask the database again to render any template).
+    g._login_user = login_manager.anonymous_user()
     return render_template("unavailable.html"), 503, {"Retry-After": "60"}
+
+
+@bp.app_errorhandler(ProgrammingError)
+def programming_error(error):
+    """A missing table or column is an unmigrated database (503); anything else is a bug."""
+    if getattr(error.orig, "sqlstate", None) in UNMIGRATED_SQLSTATES:
+        return database_unavailable(error)
+    _forget_rollback()
+    return server_error(error)
+
+
+def _forget_rollback() -> None:
+    """Roll the request's session back, even when the database no longer answers."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()
 
 
 @bp.app_errorhandler(500)

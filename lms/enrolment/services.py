@@ -38,6 +38,12 @@ from lms.templating import format_day
 # run: the second insert trips the one-enrolment-per-trainee-per-run constraint.
 explain_constraint("uq_enrolment_run_id_user_id",
                    lambda: _("There is already an enrolment of this trainee in this run."))
+# The capacity was lowered while trainees took places (run.enrolled_count <= capacity).
+explain_constraint("ck_run_seats",
+                   lambda: _("Trainees took places in this run at the same moment: the "
+                             "capacity cannot go below the places now held. Nothing was "
+                             "saved: please look at the roster again."))
+explain_constraint("ck_run_capacity_positive", lambda: _("Capacity must be at least 1."))
 
 # ---------------------------------------------------------------- seats and states
 

@@ -1,12 +1,11 @@
 """The audit log, for administrators: filter by record type, person, record and dates,
 read it page by page or take every matching change away as CSV."""
 
-from datetime import date
-
 from flask import render_template, request
 
 from lms.audit import services
 from lms.exports import csv_download
+from lms.formtools import date_arg, int_arg
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.manage import bp
@@ -20,25 +19,15 @@ ENTITIES = {
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
 
 
-def _day(name: str) -> tuple[date | None, bool]:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None, True
-    try:
-        return date.fromisoformat(raw), True
-    except ValueError:
-        return None, False
-
-
 def _filters() -> tuple[dict, dict]:
     """The filters of the query string, cleaned, and which dates were unreadable."""
     entity = request.args.get("entity", "")
-    since, since_ok = _day("since")
-    until, until_ok = _day("until")
+    since, since_ok = date_arg(request.args, "since")
+    until, until_ok = date_arg(request.args, "until")
     return {
         "entity": entity if entity in ENTITIES else "",
         "actor_email": request.args.get("actor", "").strip()[:254],
-        "entity_id": request.args.get("id", type=int),
+        "entity_id": int_arg(request.args, "id"),
         "since": since, "until": until,
     }, {"since": not since_ok, "until": not until_ok}
 
@@ -46,7 +35,7 @@ def _filters() -> tuple[dict, dict]:
 @bp.route("/audit")
 def audit_log():
     filters, bad_dates = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg(request.args, "page", 1, high=1_000_000)
     entries, more = services.search(**filters, page=page)
     export_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(

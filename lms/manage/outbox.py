@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from lms.access import scoped_centre_id
 from lms.courses.forms import ConfirmForm
+from lms.formtools import int_arg
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
@@ -30,9 +31,7 @@ STATES = {
 def outbox_list():
     state = request.args.get("state", "")
     state = OutboxState(state) if state in OutboxState._value2member_map_ else None
-    before = request.args.get("before", type=int)
-    if before is not None and not 0 < before < 2 ** 63:
-        before = None
+    before = int_arg(request.args, "before")
     messages, next_before = outbox.outbox_page(scoped_centre_id(current_user), state, before)
     return render_template("manage/outbox.html", messages=messages, next_before=next_before,
                            state=state.value if state else "", states=STATES,

@@ -12,7 +12,7 @@ from lms.courses.models import Centre, Course, CourseStatus, Run, RunStatus, Ses
 from lms.db import local_now
 from lms.enrolment import services as enrolments
 from lms.extensions import db
-from lms.formtools import options
+from lms.formtools import int_arg, options
 from lms.i18n import gettext as _
 from lms.manage import bp
 from lms.pipeline import perform
@@ -33,7 +33,7 @@ def _run_form(run: Run | None) -> RunForm:
     centres = db.session.scalars(centres)
     form.centre_id.choices = options((c.id, f"{c.city} – {c.name}") for c in centres)
     if request.method == "GET" and run is None:
-        course_id = request.args.get("course", type=int)
+        course_id = int_arg(request.args, "course")
         if course_id:
             form.course_id.data = course_id
     if request.method == "GET" and run is not None:
@@ -129,7 +129,7 @@ def remove_session(session_id: int):
     session = db.get_or_404(Session, session_id)
     run = session.run
     if ConfirmForm().validate_on_submit():
-        if perform(lambda: services.remove_session(run, session)):
+        if perform(lambda: trainers.remove_session(run, session, current_user)):
             flash(_("The session is removed."), "success")
     return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
 

@@ -58,6 +58,26 @@ def find_trainer_clash(trainer: User, slots: list[Slot],
     return None
 
 
+def lock_trainers(trainers: list[User]) -> None:
+    """Serialise the bookings of these trainers until this transaction ends, so that a
+    clash check and the insert after it cannot interleave with another administrator's.
+
+    PostgreSQL: their user rows are locked (SELECT ... FOR UPDATE, in id order so two
+    requests never wait for each other). SQLite ignores FOR UPDATE; an UPDATE that
+    changes nothing takes the database's write lock, which a second writer waits for
+    (busy_timeout) before it reads anything, so its check sees the first one's insert.
+    """
+    ids = sorted({t.id for t in trainers})
+    if not ids:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(User.id).where(User.id.in_(ids)).order_by(User.id)
+                           .with_for_update())
+    else:
+        db.session.execute(sa.update(User).where(User.id.in_(ids)).values(id=User.id)
+                           .execution_options(synchronize_session=False))
+
+
 def _clash_error(trainer: User, held: Session, slot: Slot, field: str) -> DomainError:
     return DomainError(_(
         "%(trainer)s already trains %(course)s in %(city)s at %(held)s, which overlaps "
@@ -78,6 +98,7 @@ def assign_trainer(run: Run, trainer: User, role: TrainerRole,
         raise DomainError(_("Choose sessions of this run."), "sessions")
     covered = sessions or list(run.sessions)
     slots = [Slot(s.date, s.starts_at, s.ends_at, s) for s in covered]
+    lock_trainers([trainer])  # then check, then insert: one booking of them at a time
     clash = find_trainer_clash(trainer, slots, ignore_run=run)
     if clash:
         raise _clash_error(trainer, *clash, "trainer_id")
@@ -115,11 +136,29 @@ def save_session(run: Run, session: Session | None, **fields) -> Session:
         label = session
         affected = trainers_of_session(session)
     slot = Slot(day, starts_at, ends_at, label)
+    lock_trainers([a.trainer for a in affected])
     for assignment in affected:
         clash = find_trainer_clash(assignment.trainer, [slot], ignore_run=run)
         if clash:
             raise _clash_error(assignment.trainer, *clash, "starts_at")
     return courses.save_session(run, session, **fields)
+
+
+def remove_session(run: Run, session: Session, acting: User) -> None:
+    """Remove a session from a draft run. An assignment narrowed to it loses it; one
+    narrowed to it alone would otherwise widen to every session, so it is marked
+    removed (kept, like every assignment: who was to train is evidence)."""
+    if run.status != RunStatus.DRAFT:  # checked before any assignment changes
+        raise DomainError(_("Sessions can be removed only while the run is a draft."))
+    for assignment in run_assignments(run) + run_assignments(run, removed=True):
+        if session not in assignment.sessions:
+            continue
+        if assignment.removed_at is None and len(assignment.sessions) == 1:
+            assignment.removed_at = utcnow()
+            assignment.removed_by = acting
+        assignment.sessions = [s for s in assignment.sessions if s.id != session.id]
+    db.session.flush()
+    courses.remove_session(run, session)
 
 
 def trainers_of_session(session: Session) -> list[TrainerAssignment]:
