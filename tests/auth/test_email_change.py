@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from lms.audit.models import AuditEntry
 from lms.auth.models import User
-from lms.notifications.models import Notification
 from lms.notifications.delivery import email_for
+from lms.notifications.models import Notification
 from tests.conftest import PASSWORD
 
 CONFIRM_MAX_AGE = 48 * 3600
