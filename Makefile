@@ -56,6 +56,11 @@ run: install
 	@echo "Forrás is serving on $(PUBLIC_BASE_URL)/ with its mail worker (Ctrl-C stops both)"
 	bash scripts/serve.sh $(BIN) $(HOST) $(PORT) $(WORKERS)
 
+# The production shape on this machine: PostgreSQL, Redis, several gunicorn workers,
+# the mail worker and a local SMTP sink (scripts/production.sh; README "Production").
+production: install
+	bash scripts/production.sh $(BIN)
+
 test: install $(WHEELHOUSE)/.complete
 	$(BIN)/ruff check .
 	$(BIN)/pytest
