@@ -6,7 +6,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
 
-.PHONY: run test install system-deps lint migrate translations clean
+.PHONY: run test install system-deps lint migrate translations constraints production clean
 
 # Compiled catalogues (.mo) are build output, never committed: each is rebuilt
 # from its .po whenever that changes, before the app serves or the tests run.
@@ -16,9 +16,27 @@ COMPILED := $(CATALOGUES:.po=.mo)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+# constraints.txt pins every package to the version the suite last passed with.
+$(VENV)/.installed: setup.cfg pyproject.toml setup.py constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+# Record the versions installed now (after `make test` passed with them). To move
+# to newer releases: .venv/bin/pip install -U -e '.[test]', make test, make constraints.
+constraints: $(VENV)/.installed
+	{ echo "# The versions the suite passed with; make install uses them, make constraints rewrites them."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^forras-lms\b'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	touch $(VENV)/.installed
+
+# Wheels of every pinned dependency and of the build tools, so that
+# tests/core/test_packaging.py can build and install Forrás into a clean
+# virtualenv with no network (pip --no-index --find-links).
+WHEELHOUSE := $(VENV)/wheelhouse
+$(WHEELHOUSE)/.complete: constraints.txt setup.cfg pyproject.toml setup.py | $(VENV)/.installed
+	$(BIN)/python -m pip wheel --quiet -c constraints.txt -w $(WHEELHOUSE) . setuptools wheel
+	rm -f $(WHEELHOUSE)/forras_lms-*.whl
 	touch $@
 
 system-deps:
@@ -38,7 +56,12 @@ run: install
 	@echo "Forrás is serving on $(PUBLIC_BASE_URL)/ with its mail worker (Ctrl-C stops both)"
 	bash scripts/serve.sh $(BIN) $(HOST) $(PORT) $(WORKERS)
 
-test: install
+# The production shape on this machine: PostgreSQL, Redis, several gunicorn workers,
+# the mail worker and a local SMTP sink (scripts/production.sh; README "Production").
+production: install
+	bash scripts/production.sh $(BIN)
+
+test: install $(WHEELHOUSE)/.complete
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

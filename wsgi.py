@@ -1,5 +1,8 @@
-"""The WSGI application for `flask` (found automatically) and `gunicorn wsgi:app`."""
+"""The WSGI application for `flask` (found automatically) and `gunicorn wsgi:app` in a checkout.
 
-from lms import create_app
+An installed Forrás (no checkout) serves `gunicorn lms.wsgi:app`, or `flask --app lms`.
+"""
 
-app = create_app()
+from lms.wsgi import app
+
+__all__ = ["app"]

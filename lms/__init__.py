@@ -6,7 +6,13 @@ from flask import Flask
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms.config import ROOT, Config, instance_path
+from lms.config import (
+    MIGRATIONS_FOLDER,
+    STATIC_FOLDER,
+    TEMPLATE_FOLDER,
+    Config,
+    instance_path,
+)
 from lms.urls import BoundedIntConverter, public_host
 
 
@@ -16,8 +22,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(folder),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(TEMPLATE_FOLDER),
+        static_folder=str(STATIC_FOLDER),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(Config(folder))
@@ -64,7 +70,7 @@ def _init_extensions(app: Flask) -> None:
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

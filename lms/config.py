@@ -2,13 +2,29 @@
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# An installed wheel carries templates/, static/ and migrations/ inside the package
+# (setup.py copies them at build time); a checkout keeps them at the repository's top.
+INSTALLED = (PACKAGE / "templates").is_dir()
+ROOT = PACKAGE if INSTALLED else PACKAGE.parent
+TEMPLATE_FOLDER = ROOT / "templates"
+STATIC_FOLDER = ROOT / "static"
+MIGRATIONS_FOLDER = ROOT / "migrations"
+TRANSLATIONS_FOLDER = PACKAGE / "translations"
+
+
+def default_instance_path() -> Path:
+    """`instance/` in a checkout; installed, Flask's convention `<prefix>/var/lms-instance`."""
+    if INSTALLED:
+        return Path(sys.prefix) / "var" / "lms-instance"
+    return ROOT / "instance"
 
 
 def instance_path() -> Path:
-    return Path(os.environ.get("LMS_INSTANCE_PATH", ROOT / "instance")).resolve()
+    return Path(os.environ.get("LMS_INSTANCE_PATH") or default_instance_path()).resolve()
 
 
 def load_or_create_secret_key(folder: Path) -> str:
@@ -61,7 +77,7 @@ class Config:
     LANGUAGES = ("en", "hu", "bg")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("LMS_TIMEZONE", "Europe/Budapest")
-    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "lms" / "translations")
+    BABEL_TRANSLATION_DIRECTORIES = str(TRANSLATIONS_FOLDER)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # E-mail, delivered only by the mail worker (`flask outbox send --loop N`), never
     # by a web worker. Without MAIL_SERVER the worker prints each message in full to

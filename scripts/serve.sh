@@ -6,6 +6,13 @@ set -u
 bin=${1:-.venv/bin} host=${2:-127.0.0.1} port=${3:-5000} workers=${4:-2}
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$host:$port}"
 
+# gunicorn >= 25.1 opens a control socket (~/.gunicorn/gunicorn.ctl) unless told not to:
+# one more thing listening, and two servers on one machine would fight over it.
+control=()
+if "$bin/gunicorn" --help 2>/dev/null | grep -q -- '--no-control-socket'; then
+  control=(--no-control-socket)
+fi
+
 pids=()
 stop() {
   trap - INT TERM
@@ -16,7 +23,8 @@ trap 'stop; exit 0' INT TERM
 
 "$bin/flask" outbox send --loop 2 &
 pids+=($!)
-"$bin/gunicorn" --workers "$workers" --bind "$host:$port" --access-logfile - wsgi:app &
+"$bin/gunicorn" --workers "$workers" --bind "$host:$port" --access-logfile - "${control[@]}" \
+  wsgi:app &
 pids+=($!)
 
 wait -n

@@ -112,6 +112,26 @@ def test_worker_survives_a_database_outage_and_then_sends(app, db, monkeypatch, 
     assert len(printed) == 1 and "To: after.outage@example.org" in printed[0]
 
 
+def test_worker_says_nothing_while_there_is_nothing_to_send(app, db, monkeypatch, caplog):
+    # A worker polling every second or two must not fill the log with "sent 0".
+    real = delivery.deliver_outbox
+    passes = []
+
+    def counted(**kwargs):
+        passes.append(len(passes))
+        if len(passes) == 3:
+            worker.stop()
+        return real(**kwargs)
+
+    monkeypatch.setattr(delivery, "deliver_outbox", counted)
+    printed = []
+    worker = MailWorker(0.01, echo=printed.append)
+    with caplog.at_level("DEBUG", logger="lms.mail"):
+        worker.run()
+    assert len(passes) == 3
+    assert printed == [] and caplog.records == []
+
+
 def test_worker_stops_cleanly_on_sigterm(app, database_url, tmp_path):
     env = dict(os.environ, DATABASE_URL=database_url, LMS_INSTANCE_PATH=str(tmp_path),
                MAIL_SERVER="", FLASK_APP="lms")
