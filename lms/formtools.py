@@ -45,6 +45,14 @@ def _finite_number(_form, field) -> None:
         raise StopValidation(_l("This number is too large."))
 
 
+def _parsed(_form, field) -> None:
+    # A value that could not be read (letters in a number field, "NaN", 2026-02-30)
+    # already carries its one message ("Not a valid integer value."); the range
+    # checks after it would only add contradictory ones about a value that is not there.
+    if field.process_errors:
+        raise StopValidation()
+
+
 def _date_in_calendar(_form, field) -> None:
     if isinstance(field.data, date) and not YEAR_MIN <= field.data.year <= YEAR_MAX:
         raise ValidationError(_l("Enter a date between %(first)d and %(last)d.",
@@ -53,6 +61,8 @@ def _date_in_calendar(_form, field) -> None:
 
 def _bind_with_safety_nets(meta, meta_class, form, unbound_field, options):
     first, extra = [], []
+    if issubclass(unbound_field.field_class, IntegerField | DecimalField | FloatField | DateField):
+        first.append(_parsed)
     if issubclass(unbound_field.field_class, StringField):
         extra.append(_no_control_characters)
     if issubclass(unbound_field.field_class, IntegerField):

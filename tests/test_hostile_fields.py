@@ -69,3 +69,22 @@ def test_an_enrolment_window_at_the_edge_of_the_calendar_is_refused(
     assert "Enter a date between 1900 and 2200." in response.get_data(as_text=True)
     db.session.expire_all()
     assert run.enrolment_closes is None or run.enrolment_closes.year in range(1900, 2201)
+
+
+@pytest.mark.parametrize("value", ["NaN", "twelve", "1e999"])
+def test_a_number_that_cannot_be_read_gets_one_message_not_three(
+        db, client, auth, admin, make_run, value):
+    run = make_run(publish=False)
+    capacity = run.capacity
+    auth.login(admin)
+    response = client.submit(f"/manage/runs/{run.id}/edit", {
+        "course_id": run.course_id, "centre_id": run.centre_id, "capacity": value,
+        "venue": "Hall", "min_attendance_pct": "90",
+        "certificate_style": run.certificate_style.value})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Not a valid integer value." in body
+    assert "Capacity must be at least 1." not in body
+    assert "This number is too large." not in body
+    db.session.expire_all()
+    assert run.capacity == capacity
