@@ -49,7 +49,8 @@ def _parsed(_form, field) -> None:
     # A value that could not be read (letters in a number field, "NaN", 2026-02-30)
     # already carries its one message ("Not a valid integer value."); the range
     # checks after it would only add contradictory ones about a value that is not there.
-    if field.process_errors:
+    # An empty field is left to the form's Optional / InputRequired.
+    if field.process_errors and any(str(raw).strip() for raw in field.raw_data or ()):
         raise StopValidation()
 
 
