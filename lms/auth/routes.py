@@ -209,11 +209,12 @@ def confirm_email_change(token: str):
     if found is None:
         return render_template("auth/link_invalid.html"), 404
     user, payload = found
-    address = payload.get("e")
-    if address != user.pending_email or services.find_user_by_email(address or "") is not None:
+    address = payload.get("e") or ""
+    # Refused (another address asked for since, or the address taken meanwhile, even
+    # at this very moment): the page says the link no longer works, once.
+    if not perform(lambda: services.confirm_email_change(user, address),
+                   explain=lambda _error: None):
         return render_template("auth/link_invalid.html"), 404
-    if not perform(lambda: services.confirm_email_change(user, address)):
-        return render_template("auth/link_invalid.html"), 409
     flash(_("Your e-mail address is now %(email)s.", email=address), "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(url_for("auth.profile"))
