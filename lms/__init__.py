@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask_babel import force_locale
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -13,6 +14,7 @@ from lms.config import (
     Config,
     instance_path,
 )
+from lms.i18n import gettext as _
 from lms.urls import BoundedIntConverter, public_host
 
 
@@ -112,6 +114,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _untrusted_host(_error: SecurityError):
     # Plain text: no URL can be built for a request whose host was refused, so the
-    # site's error page (which links home) cannot be rendered.
-    return "400 Bad Request: this site does not answer to that host name.\n", 400, {
-        "Content-Type": "text/plain; charset=utf-8"}
+    # site's error page (which links home) cannot be rendered. The language comes
+    # from the browser alone: the session and profile are not read for such a request.
+
+    language = request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+    with force_locale(language):
+        message = _("This site does not answer to that host name.")
+    return f"400 Bad Request: {message}\n", 400, {"Content-Type": "text/plain; charset=utf-8"}

@@ -59,7 +59,9 @@ def test_reset_link_is_on_the_public_address_whatever_the_request_says(
 
 def test_a_host_not_trusted_gets_400(make_app):
     client = make_app().test_client()
-    assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
+    refused = client.get("/healthz", headers={"Host": "evil.example", "Accept-Language": "hu"})
+    assert refused.status_code == 400
+    assert "Ez az oldal nem válaszol erre a gépnévre." in refused.get_data(as_text=True)
     # By default: the public address's host, and this machine for local checks.
     for host in ("forras.example.org", "localhost", "127.0.0.1:5000"):
         assert client.get("/healthz", headers={"Host": host}).status_code == 200, host
