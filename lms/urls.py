@@ -3,8 +3,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from werkzeug.routing import IntegerConverter, ValidationError
 
-# The largest id the database's INTEGER columns hold.
-ID_MAX = 2**31 - 1
+from lms.formtools import INT_MAX as ID_MAX  # the largest id an INTEGER column holds
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -26,27 +26,24 @@ export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$host:$port}"
 export LMS_INSTANCE_PATH="${LMS_INSTANCE_PATH:-$PWD/$state}"
 export MAIL_SERVER="${MAIL_SERVER:-127.0.0.1}" MAIL_PORT="${MAIL_PORT:-${SMTP_PORT:-8025}}"
 export MAIL_DIR="${MAIL_DIR:-$PWD/$state/mail}"
-# One key for every process: taken from the environment, else kept in the instance folder.
-if [ -z "${SECRET_KEY:-}" ]; then
-  [ -s "$LMS_INSTANCE_PATH/secret_key" ] || "$bin/python" -c \
-    "import secrets; print(secrets.token_urlsafe(48))" > "$LMS_INSTANCE_PATH/secret_key"
-  SECRET_KEY=$(cat "$LMS_INSTANCE_PATH/secret_key")
-  export SECRET_KEY
-fi
-
+# One key for every process: SECRET_KEY from the environment, else the one lms.config
+# keeps in the shared instance folder (created by the first command below).
 "$bin/python" - <<'PY'
 """Refuse to start without Redis; create the PostgreSQL database if it is missing."""
 import os
 import sys
+from pathlib import Path
 
 import redis
 import sqlalchemy as sa
+
+from lms.config import database_url
 
 try:
     redis.Redis.from_url(os.environ["RATELIMIT_STORAGE_URI"], socket_timeout=5).ping()
 except redis.RedisError as error:
     sys.exit(f"production.sh: Redis does not answer at {os.environ['RATELIMIT_STORAGE_URI']}: {error}")
-url = sa.engine.make_url(os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+url = sa.engine.make_url(database_url(Path(os.environ["LMS_INSTANCE_PATH"])))
 if url.get_backend_name() == "postgresql":
     server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
