@@ -106,6 +106,9 @@ class Config:
     # and goes back to Redis when it answers again) rather than refuse every login.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that accepts connections and never answers must not hold a login for
+    # ever: give up after a second, count in memory meanwhile (see above).
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
     # Failed logins (lms/auth/throttling.py): per address, per account and address
     # pair, and per account from devices and addresses it never logged in from.
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")

@@ -6,6 +6,7 @@ Each test client stands for a browser; `REMOTE_ADDR` for the address it comes fr
 
 import logging
 import socket
+import threading
 
 import pytest
 
@@ -13,6 +14,7 @@ from lms import create_app
 from lms.extensions import limiter
 from tests.auth.test_security import close_connections
 from tests.conftest import PASSWORD
+from tests.notifications.test_worker import HungSmtpServer as HungServer
 
 OWNER_HOME, ATTACKER, OFFICE = "198.51.100.7", "203.0.113.9", "192.0.2.20"
 WRONG = "not the password"
@@ -153,3 +155,34 @@ def test_without_redis_login_and_verify_keep_working(redis_down_app, make_user, 
     assert right.status_code == 302
     assert any(r.levelno == logging.WARNING and "storage unreachable" in r.getMessage()
                for r in caplog.records)
+
+
+@pytest.fixture
+def redis_hung_app(app):
+    silent = HungServer()  # accepts connections and never answers, like a frozen Redis
+    config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY",
+                                               "PASSWORD_HASH_METHOD", "SERVER_NAME")}
+    hung = create_app({**config, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                       "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{silent.port}/3"})
+    yield hung
+    silent.close()
+    close_connections(hung)
+    limiter._storage_dead = False
+
+
+def test_a_redis_that_never_answers_holds_no_login_for_long(redis_hung_app, make_user):
+    email, answers = make_user().email, {}
+
+    def log_in():
+        with redis_hung_app.app_context():
+            client = redis_hung_app.test_client()
+            answers["login"] = client.post("/login", data={"email": email, "password": PASSWORD},
+                                           environ_base={"REMOTE_ADDR": OWNER_HOME}).status_code
+            answers["health"] = client.get("/healthz").get_json()
+
+    visitor = threading.Thread(target=log_in, daemon=True)
+    visitor.start()
+    visitor.join(timeout=30)  # a handful of one-second timeouts, not for ever
+    assert not visitor.is_alive(), "the login waited for Redis"
+    assert answers["login"] == 302
+    assert answers["health"]["status"] == "unavailable" and "redis" in str(answers["health"])
