@@ -23,8 +23,12 @@ from lms.db import utcnow
 # to be copied (secrets; the certificate's PDF bytes are summarised by their hash).
 AUDITED = {
     "User", "Centre", "Course", "CourseModule", "Run", "Session", "Enrolment",
-    "TrainerAssignment", "AttendanceMark", "Certificate",
+    "TrainerAssignment", "AttendanceMark", "Certificate", "Notification",
 }
+# Models of which only some fields are kept: of an e-mail, where it stands (queued,
+# sent, failing, resent by an administrator), never its body, which holds links
+# that log in or set a password.
+ONLY_FIELDS = {"Notification": {"state"}}
 SKIPPED_FIELDS = {"created_at", "last_login_at", "enrolled_count"}
 SECRET_FIELDS = {"password_hash"}
 
@@ -45,7 +49,9 @@ def _plain(value):
 
 def _columns(obj):
     mapper = inspect(obj).mapper
-    return [attr for attr in mapper.column_attrs if attr.key not in SKIPPED_FIELDS]
+    only = ONLY_FIELDS.get(type(obj).__name__)
+    return [attr for attr in mapper.column_attrs
+            if attr.key not in SKIPPED_FIELDS and (only is None or attr.key in only)]
 
 
 def _value(key: str, value):
@@ -82,7 +88,7 @@ def _actor_id() -> int | None:
 
 
 def _label(obj) -> str:
-    for key in ("serial", "code", "email", "name", "title"):
+    for key in ("serial", "code", "email", "name", "title", "subject"):
         value = getattr(obj, key, None)
         if isinstance(value, str) and value:
             return value[:300]

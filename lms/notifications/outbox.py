@@ -58,13 +58,13 @@ def resend(notification: Notification) -> None:
 
 
 def resend_all_failing(centre_id: int | None) -> int:
-    """Queue again every failing or unsent (no mail server) message; returns how many."""
-    stmt = sa.update(Notification).where(
+    """Queue again every failing or unsent (no mail server) message; returns how many.
+    Through the ORM, one by one, so that each is in the audit log with who resent it."""
+    stmt = sa.select(Notification).where(
         Notification.state.in_((OutboxState.FAILING, OutboxState.NO_SERVER)))
     if centre_id is not None:
         stmt = stmt.where(Notification.centre_id == centre_id)
-    result = db.session.execute(
-        stmt.values(state=OutboxState.WAITING, next_attempt_at=utcnow())
-        .execution_options(synchronize_session=False))
-    db.session.flush()
-    return result.rowcount
+    messages = db.session.scalars(stmt).all()
+    for notification in messages:
+        resend(notification)
+    return len(messages)

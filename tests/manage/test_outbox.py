@@ -127,3 +127,30 @@ def test_the_no_mail_server_note_is_in_the_readers_language(client, auth, outbox
     assert "MAIL_SERVER is not set" not in html and "No mail server is set" not in html
     # An SMTP server's own error text is shown as the server wrote it.
     assert "SMTPServerDisconnected: timed out" in html
+
+
+def test_resends_and_deliveries_are_in_the_audit_log_without_the_body(client, auth, db,
+                                                                      outbox):
+    from lms.audit.models import AuditEntry
+    from lms.notifications.delivery import deliver_outbox
+
+    ids, network = outbox["ids"], outbox["network"]
+    before = db.session.scalar(sa.select(sa.func.max(AuditEntry.id)))
+    auth.login(network)
+    client.submit(f"/manage/outbox/{ids['home']}/resend", page="/manage/outbox")
+    client.submit("/manage/outbox/resend-failing", page="/manage/outbox")
+    deliver_outbox()  # no MAIL_SERVER here: printed, "not sent: no mail server"
+
+    def entries(name):
+        return db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.entity == "Notification", AuditEntry.entity_id == ids[name],
+            AuditEntry.id > before).order_by(AuditEntry.id)).all()
+
+    home = entries("home")
+    assert [e.changes["state"] for e in home] == [["failing", "waiting"],
+                                                   ["waiting", "no_server"]]
+    assert home[0].actor_id == network.id and home[1].actor_id is None
+    assert [e.actor_id for e in entries("away")][:1] == [network.id]
+    assert all(set(e.changes) == {"state"} for e in home)
+    page = client.get(f"/manage/audit?entity=Notification&id={ids['home']}")
+    assert page.status_code == 200 and network.email in page.get_data(as_text=True)
