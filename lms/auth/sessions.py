@@ -85,13 +85,19 @@ def has_logged_in_from(email: str, address: str, since: timedelta) -> bool:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's user loader: the user of this request's open session, if active."""
-    record = find_session(session.get(SESSION_KEY))
-    if record is None or not user_id.isdigit() or record.user_id != int(user_id):
+    """Flask-Login's user loader: the user of this request's open session, if active.
+    One query: the session row and its user together."""
+    key = session.get(SESSION_KEY)
+    if not key or not isinstance(key, str) or not user_id.isdigit():
         return None
-    user = db.session.get(User, record.user_id)
-    if user is None or not user.active:  # deactivated: logged out on their next request
+    found = db.session.execute(
+        sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == _hash(key), UserSession.ended_at.is_(None),
+               User.id == int(user_id), User.active)  # deactivated: out on the next request
+    ).first()
+    if found is None:
         return None
+    record, user = found
     now = utcnow()
     if now - record.last_seen_at >= LAST_SEEN_EVERY:
         # In a transaction of its own: a page that only reads never commits the request's.
