@@ -58,35 +58,12 @@ export FLASK_APP=lms.wsgi
 "$bin/flask" db upgrade
 if [ "${LOAD_DEMO:-1}" = 1 ]; then "$bin/flask" demo; fi
 
-control=()
-if "$bin/gunicorn" --help 2>/dev/null | grep -q -- '--no-control-socket'; then
-  control=(--no-control-socket)
-fi
-
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  wait "${pids[@]}" 2>/dev/null || true
-}
-trap 'stop; exit 0' INT TERM
-trap stop EXIT
-
+sink=()
 if [ "$MAIL_SERVER" = 127.0.0.1 ] && [ "${SMTP_SINK:-1}" = 1 ]; then
-  "$bin/python" scripts/smtp_sink.py --host 127.0.0.1 --port "$MAIL_PORT" --folder "$MAIL_DIR" &
-  pids+=($!)
+  sink=(-- "$bin/python" scripts/smtp_sink.py --host 127.0.0.1 --port "$MAIL_PORT" --folder "$MAIL_DIR")
 fi
-"$bin/flask" outbox send --loop "${MAIL_INTERVAL:-1}" &
-pids+=($!)
-"$bin/gunicorn" --workers "$workers" --bind "$host:$port" --access-logfile - \
-  "${control[@]}" lms.wsgi:app &
-pids+=($!)
 echo "production.sh: serving $PUBLIC_BASE_URL ($workers workers) on $DATABASE_URL and" \
   "$RATELIMIT_STORAGE_URI; mail to $MAIL_SERVER:$MAIL_PORT (kept in $MAIL_DIR)"
-
-set +e
-wait -n
-status=$?
-echo "production.sh: a process ended (status $status); stopping the others" >&2
-stop
-exit "$status"
+# The same supervision as `make run` (gunicorn, the mail worker, and here the sink).
+APP=lms.wsgi:app MAIL_INTERVAL="${MAIL_INTERVAL:-1}" \
+  exec bash scripts/serve.sh "$bin" "$host" "$port" "$workers" "${sink[@]}"
