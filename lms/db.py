@@ -9,6 +9,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from lms.extensions import db
 
 
 def utcnow() -> datetime:
@@ -49,3 +52,12 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def rollback_quietly() -> None:
+    """Roll the session back, even when the database no longer answers (the
+    connection is then dropped: the pool gives a fresh one next time)."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()

@@ -7,12 +7,12 @@ from sqlalchemy.exc import (
     InterfaceError,
     OperationalError,
     ProgrammingError,
-    SQLAlchemyError,
     StatementError,
 )
 
 from lms.auth.services import update_profile
 from lms.core import bp, health
+from lms.db import rollback_quietly
 from lms.extensions import db, login_manager
 from lms.i18n import gettext as _
 from lms.pipeline import data_message, integrity_message, perform
@@ -117,7 +117,7 @@ UNMIGRATED_SQLSTATES = {"42P01", "42703"}
 def database_unavailable(error):
     """The database does not answer (down, unreachable, locked for too long, not
     migrated): a friendly 503 in the reader's language, never a trace."""
-    _forget_rollback()
+    rollback_quietly()
     current_app.logger.error("database unavailable: %s", getattr(error, "orig", error))
     # The page must not need the database: whoever is logged in is not looked up
     # (Flask-Login would ask the database again to render any template).
@@ -130,21 +130,13 @@ def programming_error(error):
     """A missing table or column is an unmigrated database (503); anything else is a bug."""
     if getattr(error.orig, "sqlstate", None) in UNMIGRATED_SQLSTATES:
         return database_unavailable(error)
-    _forget_rollback()
+    rollback_quietly()
     return server_error(error)
-
-
-def _forget_rollback() -> None:
-    """Roll the request's session back, even when the database no longer answers."""
-    try:
-        db.session.rollback()
-    except SQLAlchemyError:
-        db.session.close()
 
 
 @bp.app_errorhandler(500)
 def server_error(_error):
-    db.session.rollback()
+    rollback_quietly()
     return _error_page(
         500, _("Something went wrong"), _("The error was logged. Please try again later.")
     )

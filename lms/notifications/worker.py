@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from lms.db import rollback_quietly
 from lms.extensions import db
 from lms.notifications import delivery
 
@@ -70,10 +71,7 @@ class MailWorker:
 
     @staticmethod
     def _forget_connection() -> None:
-        try:
-            db.session.rollback()
-        except Exception:  # the connection itself is gone
-            log.debug("rollback failed", exc_info=True)
+        rollback_quietly()
         db.session.remove()
 
     def _pause(self, seconds: float) -> None:
