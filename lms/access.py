@@ -21,7 +21,7 @@ in a role this table does not list.
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Flask, abort, request
+from flask import Flask, abort, has_request_context, request
 from flask_login import current_user
 
 from lms.certificates.models import Certificate
@@ -152,7 +152,14 @@ def _centre_of(args: dict) -> int | None:
     )
     for name, query in through_run:
         if name in args:
-            return db.session.scalar(query)
+            # Asked again by the page's links (`can`) after the request's own check:
+            # looked up once per request (in its environ: `g` can outlive a request).
+            known = (request.environ.setdefault("lms.centre_of", {})
+                     if has_request_context() else {})
+            key = (name, args[name])
+            if key not in known:
+                known[key] = db.session.scalar(query)
+            return known[key]
     return None
 
 
