@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from lms.courses.models import CertificateStyle
+from lms.courses.models import EUROPEAN_ZONES, CertificateStyle
 from lms.formtools import Form, SubForm, options
 from lms.i18n import LANGUAGE_NAMES
 from lms.i18n import lazy_gettext as _l
@@ -90,6 +90,12 @@ class CentreForm(Form):
     region = StringField(_l("Region or county"), validators=[Length(max=100)])
     country = SelectField(
         _l("Country"), choices=options([("HU", _l("Hungary")), ("BG", _l("Bulgaria"))])
+    )
+    time_zone = SelectField(
+        _l("Time zone"),
+        description=_l("Session times at this centre are its local times in this zone."),
+        choices=lambda: options([("", _l("The country's (Budapest or Sofia)"))]
+                                + [(zone, zone.replace("_", " ")) for zone in EUROPEAN_ZONES]),
     )
     address = StringField(_l("Address"), validators=[Length(max=300)])
     signatory_name = StringField(_l("Signatory's name"), validators=[Length(max=200)])

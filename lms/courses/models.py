@@ -2,6 +2,7 @@ import datetime as dt
 import enum
 from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,6 +35,17 @@ class CertificateStyle(enum.StrEnum):
     RAZGRAD = "razgrad"
 
 
+# The time zone a centre gets unless another is chosen for it, and those it may choose.
+COUNTRY_ZONES = {"HU": "Europe/Budapest", "BG": "Europe/Sofia"}
+EUROPEAN_ZONES = tuple(sorted(zone for zone in available_timezones()
+                              if zone.startswith("Europe/")))
+
+
+def _country_zone(context) -> str:
+    country = context.get_current_parameters().get("country") or "HU"
+    return COUNTRY_ZONES.get(country, COUNTRY_ZONES["HU"])
+
+
 class Centre(db.Model):
     """A resource centre: runs trainings and signs their certificates."""
 
@@ -47,6 +59,10 @@ class Centre(db.Model):
     city: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     region: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     country: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="HU")
+    # IANA name: a session's date and times are wall-clock times in this zone.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), nullable=False,
+                                           default=_country_zone,
+                                           server_default=COUNTRY_ZONES["HU"])
     address: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     signatory_name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     signatory_title: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.auth.models import User
 from lms.courses.models import (
+    COUNTRY_ZONES,
     Centre,
     Course,
     CourseModule,
@@ -173,6 +174,8 @@ def save_centre(centre: Centre | None, **fields) -> Centre:
     """Create or update a centre; its name and certificate prefix are unique."""
     fields = {k: _clean(v) for k, v in fields.items()}
     fields["serial_prefix"] = fields["serial_prefix"].upper()
+    if not fields.get("time_zone"):
+        fields["time_zone"] = COUNTRY_ZONES.get(fields.get("country"), COUNTRY_ZONES["HU"])
     for field, message in (
         ("name", _("Another centre already has this name.")),
         ("serial_prefix", _("Another centre already uses this certificate prefix.")),

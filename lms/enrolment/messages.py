@@ -12,8 +12,7 @@ from lms.urls import public_url
 
 
 def calendar_for(run) -> str:
-    config = current_app.config
-    return run_calendar(run, config["BABEL_DEFAULT_TIMEZONE"], config["MAIL_DOMAIN"])
+    return run_calendar(run, current_app.config["MAIL_DOMAIN"])
 
 
 def _facts(enrolment: Enrolment) -> dict:

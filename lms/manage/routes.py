@@ -64,6 +64,7 @@ def edit_centre(centre_id: int | None = None):
                 "city",
                 "region",
                 "country",
+                "time_zone",
                 "address",
                 "signatory_name",
                 "signatory_title",

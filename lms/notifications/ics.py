@@ -1,55 +1,38 @@
-"""iCalendar (RFC 5545) files for a run's sessions, written without a library."""
+"""iCalendar (RFC 5545) files for a run's sessions, made with the `icalendar` library.
 
-from datetime import datetime
+A session's times are wall-clock times at its centre, so each event carries the
+centre's zone (TZID) and the calendar the VTIMEZONE that defines it: a calendar
+program anywhere shows 08:30 in Razgrad as 08:30 Sofia time.
+"""
 
-from lms.db import utcnow
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
 
 PRODID = "-//Forras LMS//Sessions//EN"
 
 
-def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets are folded (RFC 5545 3.1), never inside a character."""
-    out, current = [], b""
-    for char in line:
-        encoded = char.encode()
-        if len(current) + len(encoded) > (75 if not out else 74):
-            out.append(current.decode())
-            current = b""
-        current += encoded
-    out.append(current.decode())
-    return "\r\n ".join(out)
-
-
-def _local(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%S")
-
-
-def run_calendar(run, timezone: str, uid_domain: str = "forras.lms") -> str:
-    """One VEVENT per session, in the centre's local time zone."""
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    location = ", ".join(part for part in (run.venue, run.centre.city) if part)
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH"]
+def run_calendar(run, uid_domain: str = "forras.lms") -> str:
+    """One VEVENT per session, in the time zone of the run's centre."""
+    centre = run.centre
+    zone = ZoneInfo(centre.time_zone)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    place = ", ".join(part for part in (run.venue, centre.address, centre.city) if part)
+    stamp = datetime.now(UTC)
     for session in run.sessions:
-        start = datetime.combine(session.date, session.starts_at)
-        end = datetime.combine(session.date, session.ends_at)
-        summary = run.course.title + (f" – {session.topic}" if session.topic else "")
-        room = f" ({session.room})" if session.room else ""
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:session-{session.id}@{uid_domain}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;TZID={timezone}:{_local(start)}",
-            f"DTEND;TZID={timezone}:{_local(end)}",
-            f"SUMMARY:{_escape(summary)}",
-            f"LOCATION:{_escape(location + room)}",
-            f"DESCRIPTION:{_escape(run.centre.name)}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+        event = Event()
+        event.add("uid", f"session-{session.id}@{uid_domain}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", datetime.combine(session.date, session.starts_at, tzinfo=zone))
+        event.add("dtend", datetime.combine(session.date, session.ends_at, tzinfo=zone))
+        event.add("summary", run.course.title + (f" – {session.topic}" if session.topic else ""))
+        event.add("location", place + (f" ({session.room})" if session.room else ""))
+        event.add("description", centre.name)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical().decode()

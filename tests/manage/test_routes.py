@@ -27,6 +27,7 @@ CENTRE = {
     "city": "Szolnok",
     "region": "Jász-Nagykun-Szolnok",
     "country": "HU",
+    "time_zone": "",  # the country's
     "address": "Kossuth tér 1.",
     "signatory_name": "Dr. Tóth Gábor",
     "signatory_title": "igazgató",
