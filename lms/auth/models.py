@@ -35,6 +35,11 @@ class User(UserMixin, db.Model):
     settlement: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     phone: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="")
     locale: Mapped[str | None] = mapped_column(sa.String(5), nullable=True)
+    # IANA zone the user reads moments in; NULL: the zone of their language's country.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    # Secret of the personal calendar feed (the URL carries an HMAC of it); NULL: no
+    # feed. A new one revokes the old URL.
+    calendar_key: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -225,6 +225,11 @@ class Session(db.Model):
     minutes: Mapped[int] = mapped_column(nullable=False)
     topic: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     room: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    # Grows by one each time the session moves (date or times): calendars replace
+    # an event only by one with a higher SEQUENCE (RFC 5545, 3.8.7.4).
+    sequence: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, onupdate=utcnow,
+                                                 server_default=sa.func.current_timestamp())
 
     run: Mapped[Run] = relationship(back_populates="sessions")
 
