@@ -35,8 +35,7 @@ def _app(database_url: str):
     from lms import create_app
     from lms.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url,
-                      "PASSWORD_HASH_METHOD": FAST_HASH})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PASSWORD_HASH_METHOD": FAST_HASH})
     with app.app_context():
         try:
             yield
@@ -62,31 +61,53 @@ def prepare(database_url: str, seats: int, attempts: int) -> tuple[int, list[int
         else:  # a schema made by the test suite's create_all()
             db.create_all()
         tag = uuid.uuid4().hex[:8]
-        centre = courses.save_centre(None, name=f"Race centre {tag}", city="Szolnok",
-                                     region="", country="HU", address="", signatory_name="",
-                                     signatory_title="",
-                                     serial_prefix="R" + "".join(c for c in tag if c.isalpha())
-                                     [:4].upper().ljust(4, "X"))
-        course = courses.save_course(None, [], code=f"RACE-{tag}", title="Race", summary="",
-                                     description="", total_hours=6, target_group="",
-                                     accreditation_number="", credit_points=None, language="hu")
+        centre = courses.save_centre(
+            None,
+            name=f"Race centre {tag}",
+            city="Szolnok",
+            region="",
+            country="HU",
+            address="",
+            signatory_name="",
+            signatory_title="",
+            serial_prefix="R" + "".join(c for c in tag if c.isalpha())[:4].upper().ljust(4, "X"),
+        )
+        course = courses.save_course(
+            None,
+            [],
+            code=f"RACE-{tag}",
+            title="Race",
+            summary="",
+            description="",
+            total_hours=6,
+            target_group="",
+            accreditation_number="",
+            credit_points=None,
+            language="hu",
+        )
         courses.set_course_status(course, CourseStatus.PUBLISHED)
         start = date.today() + timedelta(days=30)
-        run = courses.save_run(None, course, centre, capacity=seats,
-                               enrolment_closes=start - timedelta(days=1))
-        courses.save_session(run, None, day=start, starts_at=clock(9), ends_at=clock(15),
-                             minutes=None)
+        run = courses.save_run(
+            None, course, centre, capacity=seats, enrolment_closes=start - timedelta(days=1)
+        )
+        courses.save_session(
+            run, None, day=start, starts_at=clock(9), ends_at=clock(15), minutes=None
+        )
         courses.publish_run(run)
-        users = [create_user(f"race-{tag}-{i}@example.org", "race-password-123",
-                             f"Racer {i}", Role.TRAINEE) for i in range(attempts)]
+        users = [
+            create_user(
+                f"race-{tag}-{i}@example.org", "race-password-123", f"Racer {i}", Role.TRAINEE
+            )
+            for i in range(attempts)
+        ]
         db.session.commit()
         return run.id, [u.id for u in users]
 
 
 def _worker(database_url: str, run_id: int, user_ids: list[int], barrier, results) -> None:
     from lms.auth.models import User
+    from lms.clock import utcnow
     from lms.courses.models import Run
-    from lms.db import local_now
     from lms.enrolment.services import enrol
     from lms.errors import DomainError
     from lms.extensions import db
@@ -98,7 +119,7 @@ def _worker(database_url: str, run_id: int, user_ids: list[int], barrier, result
         barrier.wait()
         for user_id in user_ids:
             try:
-                enrol(db.session.get(User, user_id), db.session.get(Run, run_id), local_now())
+                enrol(db.session.get(User, user_id), db.session.get(Run, run_id), utcnow())
                 db.session.commit()
             except DomainError:
                 db.session.rollback()
@@ -116,8 +137,10 @@ def race(database_url: str, run_id: int, user_ids: list[int], workers: int) -> d
     barrier = context.Barrier(workers + 1)
     results = context.Queue()
     shares = [user_ids[i::workers] for i in range(workers)]
-    processes = [context.Process(target=_worker, args=(database_url, run_id, share, barrier,
-                                                       results)) for share in shares]
+    processes = [
+        context.Process(target=_worker, args=(database_url, run_id, share, barrier, results))
+        for share in shares
+    ]
     for process in processes:
         process.start()
     barrier.wait()
@@ -126,8 +149,11 @@ def race(database_url: str, run_id: int, user_ids: list[int], workers: int) -> d
     elapsed = time.perf_counter() - started
     for process in processes:
         process.join(timeout=60)
-    return {**count(database_url, run_id), "errors": errors,
-            "attempts_per_s": round(len(user_ids) / elapsed, 1)}
+    return {
+        **count(database_url, run_id),
+        "errors": errors,
+        "attempts_per_s": round(len(user_ids) / elapsed, 1),
+    }
 
 
 def count(database_url: str, run_id: int) -> dict:
@@ -158,10 +184,14 @@ def main() -> None:
     args = parser.parse_args()
     run_id, user_ids = prepare(args.database_url, args.seats, args.attempts)
     result = race(args.database_url, run_id, user_ids, args.workers)
-    print(f"workers={args.workers} seats_counted={result['seats_counted']} "
-          f"waitlist_positions_gap_free={result['positions_ok']}")
-    print(f"enrolled={result['enrolled']} waitlisted={result['waitlisted']} "
-          f"errors={result['errors']} attempts_per_s={result['attempts_per_s']}")
+    print(
+        f"workers={args.workers} seats_counted={result['seats_counted']} "
+        f"waitlist_positions_gap_free={result['positions_ok']}"
+    )
+    print(
+        f"enrolled={result['enrolled']} waitlisted={result['waitlisted']} "
+        f"errors={result['errors']} attempts_per_s={result['attempts_per_s']}"
+    )
 
 
 if __name__ == "__main__":

@@ -2,30 +2,13 @@
 
 import enum
 import sqlite3
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def local_now() -> datetime:
-    """Wall-clock time at the centres (sessions are stored in local time)."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.now(zone).replace(tzinfo=None)
-
-
-def local_today() -> date:
-    return local_now().date()
 
 
 def str_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:

@@ -1,5 +1,7 @@
 """Extensions created bare here and bound to the app in `create_app`."""
 
+from datetime import datetime
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -8,7 +10,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, registry
+
+from lms.clock import UTCDateTime
 
 # Named constraints make migrations reproducible on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -21,7 +25,11 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every `Mapped[datetime]` is a moment kept in UTC and read back timezone-aware.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime},
+    )
 
 
 db = SQLAlchemy(model_class=Base)

@@ -1,14 +1,25 @@
-"""Locale selection and the gettext functions every module imports from here."""
+"""Locale and time-zone selection, and the gettext functions every module imports from here."""
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["gettext", "lazy_gettext", "ngettext", "select_locale", "LANGUAGE_NAMES"]
+from lms.clock import zone
+
+__all__ = [
+    "gettext",
+    "lazy_gettext",
+    "ngettext",
+    "select_locale",
+    "select_timezone",
+    "LANGUAGE_NAMES",
+]
 
 # Each language named in itself, as a language menu should.
 LANGUAGE_NAMES = {"en": "English", "hu": "Magyar", "bg": "Български"}
+# Where a reader of each language most likely is, for moments shown to them.
+LANGUAGE_ZONES = {"hu": "Europe/Budapest", "bg": "Europe/Sofia"}
 
 
 def select_locale() -> str | None:
@@ -24,3 +35,17 @@ def select_locale() -> str | None:
     if session.get("locale") in languages:
         return session["locale"]
     return request.accept_languages.best_match(languages)
+
+
+def select_timezone() -> str | None:
+    """The zone moments are shown in: the user's chosen zone, else that of their
+    language's country, else the configured default (LMS_TIMEZONE)."""
+    if not has_request_context():
+        return None
+    default = LANGUAGE_ZONES.get(str(get_locale()), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    try:
+        if current_user and current_user.is_authenticated and current_user.time_zone:
+            return zone(current_user.time_zone, default).key
+    except DBAPIError:
+        pass
+    return zone(default).key

@@ -2,13 +2,17 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import Flask, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
+from lms.clock import as_utc
 from lms.i18n import LANGUAGE_NAMES
+from lms.i18n import gettext as _
 
 
 def format_hours(value: Decimal | int | float | None) -> str:
@@ -31,12 +35,38 @@ def format_isoday(value: str, style: str = "long", locale: str | None = None) ->
 
 
 def format_when(value: datetime | None) -> str:
-    """A moment stored in UTC, shown in the centres' time zone and the reader's locale."""
+    """A moment stored in UTC, shown in the reader's time zone and locale."""
     return format_datetime(value, "short") if value else ""
+
+
+def format_iso(value: datetime | None) -> str:
+    """A moment for machines (`<time datetime>`): ISO 8601 in UTC."""
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
 
 
 def format_clock(value: time | None) -> str:
     return value.strftime("%H:%M") if value else ""
+
+
+def zone_name(where: ZoneInfo) -> str:
+    """A zone's everyday name in the current language ("Eastern European Time")."""
+    return babel_dates.get_timezone_name(where, "long", locale=get_locale())
+
+
+def format_session_times(session) -> Markup:
+    """A session's times as the centre's clock shows them; when the reader's clock
+    differs then, the centre's zone is named and the reader's times given too."""
+    times = f"{format_clock(session.starts_at)}–{format_clock(session.ends_at)}"
+    viewer = get_timezone()
+    starts, ends = session.starts, session.ends
+    if (
+        viewer is None
+        or starts.astimezone(viewer).utcoffset() == starts.astimezone(session.run.zone).utcoffset()
+    ):
+        return Markup.escape(times)
+    theirs = f"{starts.astimezone(viewer):%H:%M}–{ends.astimezone(viewer):%H:%M}"
+    note = _("%(zone)s; %(times)s your time", zone=zone_name(session.run.zone), times=theirs)
+    return Markup('{} <small class="zone">({})</small>').format(times, note)
 
 
 def url_with(**changes) -> str:
@@ -54,6 +84,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.filters["isoday"] = format_isoday
     app.jinja_env.filters["datetime"] = format_when
+    app.jinja_env.filters["iso"] = format_iso
+    app.jinja_env.filters["session_times"] = format_session_times
 
     @app.context_processor
     def _forms():

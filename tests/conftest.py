@@ -10,15 +10,33 @@ import re
 import tempfile
 import uuid
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import stamp
 
 os.environ["LMS_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="lms-test-instance-")
+
+# The whole suite runs on a clock that starts at one fixed moment and then moves
+# on as usual: no rule is ever judged by the real date, so a test passes or fails
+# the same on any day (including those of a DST change). Started here, before the
+# test modules are imported, so that their module-level dates are on it too.
+# Tests about a particular moment travel further (`time_machine.travel`).
+FROZEN_AT = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # a Wednesday: 10:00 in Budapest
+_clock = time_machine.travel(FROZEN_AT, tick=True)
+_clock.start()
+BUDAPEST, SOFIA = ZoneInfo("Europe/Budapest"), ZoneInfo("Europe/Sofia")
+
+
+def at(day: date, clock: time = time(12), where: ZoneInfo = BUDAPEST) -> datetime:
+    """The instant (aware UTC) a wall clock at `where` shows `clock` on `day`."""
+    return datetime.combine(day, clock, tzinfo=where).astimezone(UTC)
+
 
 from lms import create_app  # noqa: E402
 from lms.attendance.models import AttendanceStatus  # noqa: E402
@@ -26,9 +44,9 @@ from lms.attendance.services import MarkInput, close_run, mark_session  # noqa: 
 from lms.auth import services as accounts  # noqa: E402
 from lms.auth.models import Role  # noqa: E402
 from lms.certificates.services import issue_certificate  # noqa: E402
+from lms.clock import utcnow  # noqa: E402
 from lms.courses import services as courses  # noqa: E402
 from lms.courses.models import CourseStatus  # noqa: E402
-from lms.db import local_now  # noqa: E402
 from lms.enrolment.services import enrol  # noqa: E402
 from lms.extensions import db as _db  # noqa: E402
 from lms.notifications.models import Notification  # noqa: E402
@@ -333,7 +351,7 @@ def world(db, make_user, make_course, make_run):
     run = make_run(publish=False)
     published = make_run()
     approval = make_run(approval_required=True)
-    now = local_now()
+    now = utcnow()
     own = enrol(users["trainee"], published, now)
     other = enrol(make_user(), published, now)
     pending = enrol(make_user(), approval, now)
@@ -362,33 +380,48 @@ def world(db, make_user, make_course, make_run):
             "foreign_session_id": foreign.sessions[0].id,
             # the news of the world's trainee's enrolment, still in the outbox
             "notification_id": db.session.scalar(
-                sa.select(Notification.id).where(Notification.user_id == users["trainee"].id)
-                .order_by(Notification.id).limit(1)),
+                sa.select(Notification.id)
+                .where(Notification.user_id == users["trainee"].id)
+                .order_by(Notification.id)
+                .limit(1)
+            ),
         },
     }
 
 
-CERTIFICATE_IDS = ("closed_run_id", "other_completed_id", "certificate_id",
-                   "other_certificate_id", "certificate_code")
+CERTIFICATE_IDS = (
+    "closed_run_id",
+    "other_completed_id",
+    "certificate_id",
+    "other_certificate_id",
+    "certificate_code",
+)
 
 
 @pytest.fixture
 def certificate_world(db, world, make_user, make_course, make_run):
     """A closed run: the world's trainee and another hold certificates, a third completed."""
     day = date.today() - timedelta(days=3)
-    run = make_run(course=make_course(total_hours=6),
-                   sessions=[(day, time(9), time(15), 360)])
+    run = make_run(course=make_course(total_hours=6), sessions=[(day, time(9), time(15), 360)])
     admin = world["users"]["admin"]
-    before = datetime.combine(day - timedelta(days=5), time(8))
+    before = at(day - timedelta(days=5), time(8))
     people = [world["users"]["trainee"], make_user(), make_user()]
     enrolments = [enrol(person, run, before, by=admin) for person in people]
-    mark_session(run.sessions[0], [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments],
-                 admin, day)
+    mark_session(
+        run.sessions[0],
+        [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments],
+        admin,
+        run.sessions[0].ends,
+    )
     close_run(run, admin)
     own = issue_certificate(enrolments[0], admin, date.today())
     other = issue_certificate(enrolments[1], admin, date.today())
     db.session.commit()
-    world["ids"].update(closed_run_id=run.id, other_completed_id=enrolments[2].id,
-                        certificate_id=own.id, other_certificate_id=other.id,
-                        certificate_code=own.verification_code)
+    world["ids"].update(
+        closed_run_id=run.id,
+        other_completed_id=enrolments[2].id,
+        certificate_id=own.id,
+        other_certificate_id=other.id,
+        certificate_code=own.verification_code,
+    )
     return world

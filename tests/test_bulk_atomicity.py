@@ -7,7 +7,7 @@ run and no queued e-mail; the administrator sees an error page, not a trace;
 and a retry once the fault is gone does the whole job.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from lms.courses.models import RunStatus
 from lms.enrolment.models import Enrolment, Outcome
 from lms.enrolment.services import enrol
 from lms.notifications.models import Notification
+from tests.conftest import at
 
 TRAINEES = 30
 
@@ -29,13 +30,20 @@ TRAINEES = 30
 def marked_run(db, make_user, make_course, make_run):
     """A fully marked 6-hour run of 30 trainees, all present, not yet closed."""
     day = date.today() - timedelta(days=2)
-    run = make_run(course=make_course(total_hours=6), capacity=TRAINEES,
-                   sessions=[(day, time(9), time(15), 360)])
+    run = make_run(
+        course=make_course(total_hours=6),
+        capacity=TRAINEES,
+        sessions=[(day, time(9), time(15), 360)],
+    )
     admin = make_user(role="admin")
-    before = datetime.combine(day - timedelta(days=5), time(8))
+    before = at(day - timedelta(days=5), time(8))
     enrolments = [enrol(make_user(), run, before, by=admin) for _ in range(TRAINEES)]
-    mark_session(run.sessions[0], [MarkInput(e.id, AttendanceStatus.PRESENT)
-                                   for e in enrolments], admin, day)
+    mark_session(
+        run.sessions[0],
+        [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments],
+        admin,
+        at(day),
+    )
     db.session.commit()
     return run, admin
 
@@ -62,24 +70,30 @@ def error_pages(app):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
 
-def test_issuing_all_fails_whole_and_then_succeeds_whole(app, client, auth, db, marked_run,
-                                                         monkeypatch, error_pages):
+def test_issuing_all_fails_whole_and_then_succeeds_whole(
+    app, client, auth, db, marked_run, monkeypatch, error_pages
+):
     run, admin = marked_run
     attendance.close_run(run, admin)
     db.session.commit()
     mails = count(db, Notification)
     auth.login(admin)
     page = f"/manage/runs/{run.id}/certificates"
-    monkeypatch.setattr(certificates, "render_certificate",
-                        fail_on_call(15, certificates.render_certificate))
+    monkeypatch.setattr(
+        certificates, "render_certificate", fail_on_call(15, certificates.render_certificate)
+    )
     failed = client.submit(f"{page}/issue-all", {}, page=page)
     assert failed.status_code == 500
     html = failed.get_data(as_text=True)
     assert "Something went wrong" in html and "Traceback" not in html
     db.session.expire_all()
     assert count(db, Certificate) == 0
-    assert db.session.scalar(sa.select(sa.func.coalesce(
-        sa.func.max(CertificateSequence.last_number), 0))) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.max(CertificateSequence.last_number), 0))
+        )
+        == 0
+    )
     assert count(db, Notification) == mails
     monkeypatch.undo()
     client.submit(f"{page}/issue-all", {}, page=page)
@@ -88,8 +102,9 @@ def test_issuing_all_fails_whole_and_then_succeeds_whole(app, client, auth, db, 
     assert [s.rsplit("-", 1)[1] for s in serials] == [f"{n:04d}" for n in range(1, 31)]
 
 
-def test_closing_fails_whole_and_then_succeeds_whole(app, client, auth, db, marked_run,
-                                                     monkeypatch, error_pages):
+def test_closing_fails_whole_and_then_succeeds_whole(
+    app, client, auth, db, marked_run, monkeypatch, error_pages
+):
     run, admin = marked_run
     auth.login(admin)
     real = attendance.record_outcomes
@@ -107,11 +122,19 @@ def test_closing_fails_whole_and_then_succeeds_whole(app, client, auth, db, mark
     assert failed.status_code == 500
     db.session.expire_all()
     assert db.session.get(type(run), run.id).status == RunStatus.PUBLISHED
-    assert db.session.scalar(sa.select(sa.func.count(Enrolment.id))
-                             .where(Enrolment.outcome.is_not(None))) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Enrolment.id)).where(Enrolment.outcome.is_not(None))
+        )
+        == 0
+    )
     monkeypatch.setattr(attendance, "record_outcomes", real)
     client.submit(f"/manage/runs/{run.id}/close", {}, page=register)
     db.session.expire_all()
     assert db.session.get(type(run), run.id).status == RunStatus.CLOSED
-    assert db.session.scalar(sa.select(sa.func.count(Enrolment.id))
-                             .where(Enrolment.outcome.is_not(None))) == TRAINEES
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Enrolment.id)).where(Enrolment.outcome.is_not(None))
+        )
+        == TRAINEES
+    )

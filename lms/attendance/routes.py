@@ -12,9 +12,9 @@ from lms.attendance.models import AttendanceMark, AttendanceStatus
 from lms.attendance.permissions import can_mark, can_see_register
 from lms.attendance.sign_in_sheet import render_sign_in_sheet
 from lms.auth.permissions import is_admin, is_trainer, require
+from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run, RunStatus, Session
-from lms.db import local_today
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.errors import DomainError
 from lms.exports import csv_download
@@ -35,33 +35,64 @@ def _session_for_marking(session_id: int) -> Session:
 @require(is_trainer)
 def my_sessions():
     """Today and upcoming sessions first, then past ones still (partly) unmarked, flagged."""
-    today = local_today()
-    sessions = sorted({s for a in assignments_of(current_user) for s in covered_sessions(a)
-                       if a.run.status in (RunStatus.PUBLISHED, RunStatus.CLOSED)},
-                      key=lambda s: (s.date, s.starts_at))
+    now = utcnow()
+    sessions = sorted(
+        {
+            s
+            for a in assignments_of(current_user)
+            for s in covered_sessions(a)
+            if a.run.status in (RunStatus.PUBLISHED, RunStatus.CLOSED)
+        },
+        key=lambda s: (s.date, s.starts_at),
+    )
     ids = [s.id for s in sessions]
-    marked = dict(db.session.execute(
-        sa.select(AttendanceMark.session_id, sa.func.count(AttendanceMark.id))
-        .where(AttendanceMark.session_id.in_(ids)).group_by(AttendanceMark.session_id)
-    ).all()) if ids else {}
-    enrolled = dict(db.session.execute(
-        sa.select(Enrolment.run_id, sa.func.count(Enrolment.id))
-        .where(Enrolment.run_id.in_({s.run_id for s in sessions}),
-               Enrolment.state == EnrolmentState.ENROLLED)
-        .group_by(Enrolment.run_id)
-    ).all()) if ids else {}
-    upcoming = [s for s in sessions if s.date >= today]
-    unmarked = [s for s in sessions
-                if s.date < today and marked.get(s.id, 0) < enrolled.get(s.run_id, 0)]
-    return render_template("attendance/my_sessions.html", upcoming=upcoming, unmarked=unmarked,
-                           marked=marked, enrolled=enrolled, today=today)
+    marked = (
+        dict(
+            db.session.execute(
+                sa.select(AttendanceMark.session_id, sa.func.count(AttendanceMark.id))
+                .where(AttendanceMark.session_id.in_(ids))
+                .group_by(AttendanceMark.session_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    enrolled = (
+        dict(
+            db.session.execute(
+                sa.select(Enrolment.run_id, sa.func.count(Enrolment.id))
+                .where(
+                    Enrolment.run_id.in_({s.run_id for s in sessions}),
+                    Enrolment.state == EnrolmentState.ENROLLED,
+                )
+                .group_by(Enrolment.run_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    # Each session is judged by the date at its own centre.
+    upcoming = [s for s in sessions if s.date >= s.run.today(now)]
+    unmarked = [
+        s
+        for s in sessions
+        if s.date < s.run.today(now) and marked.get(s.id, 0) < enrolled.get(s.run_id, 0)
+    ]
+    return render_template(
+        "attendance/my_sessions.html",
+        upcoming=upcoming,
+        unmarked=unmarked,
+        marked=marked,
+        enrolled=enrolled,
+        now=now,
+    )
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def mark(session_id: int):
     session = _session_for_marking(session_id)
-    today = local_today()
+    now = utcnow()
     roster = services.session_roster(session)
     form = MarkSessionForm()
     row_errors: dict[int, str] = {}
@@ -69,12 +100,16 @@ def mark(session_id: int):
         items, row_errors = form.rows(request.form, [e.id for e in roster])
         if not row_errors:
             done = perform(
-                lambda: services.mark_session(session, items, current_user, today,
-                                              form.reason.data or ""),
-                explain=lambda error: _attach(error, form, row_errors))
+                lambda: services.mark_session(
+                    session, items, current_user, now, form.reason.data or ""
+                ),
+                explain=lambda error: _attach(error, form, row_errors),
+            )
             if done:
-                flash(_("Attendance saved: %(count)d marks changed.", count=len(done.value)),
-                      "success")
+                flash(
+                    _("Attendance saved: %(count)d marks changed.", count=len(done.value)),
+                    "success",
+                )
                 return redirect(url_for("attendance.mark", session_id=session.id))
     marks = services.marks_of(session)
     if request.method == "POST":  # show what was sent, with its errors
@@ -83,16 +118,38 @@ def mark(session_id: int):
         notes = {e.id: request.form.get(f"note-{e.id}", "") for e in roster}
     else:
         all_present = request.args.get("all") == "present"
-        chosen = {e.id: (AttendanceStatus.PRESENT.value if all_present else
-                         (marks[e.id].status.value if e.id in marks else "")) for e in roster}
-        hours = {e.id: (marks[e.id].minutes / 60 if e.id in marks and marks[e.id].status in
-                        services.PARTIAL else "") for e in roster}
+        chosen = {
+            e.id: (
+                AttendanceStatus.PRESENT.value
+                if all_present
+                else (marks[e.id].status.value if e.id in marks else "")
+            )
+            for e in roster
+        }
+        hours = {
+            e.id: (
+                marks[e.id].minutes / 60
+                if e.id in marks and marks[e.id].status in services.PARTIAL
+                else ""
+            )
+            for e in roster
+        }
         notes = {e.id: marks[e.id].note if e.id in marks else "" for e in roster}
     return render_template(
-        "attendance/mark.html", session=session, run=session.run, roster=roster, form=form,
-        marks=marks, chosen=chosen, hours=hours, notes=notes, row_errors=row_errors,
-        locked=services.is_locked(session, today), lock_date=services.lock_date(session),
-        future=session.date > today, trainers=trainers_of_session(session),
+        "attendance/mark.html",
+        session=session,
+        run=session.run,
+        roster=roster,
+        form=form,
+        marks=marks,
+        chosen=chosen,
+        hours=hours,
+        notes=notes,
+        row_errors=row_errors,
+        locked=services.is_locked(session, now),
+        lock_date=services.lock_date(session),
+        future=not services.has_begun(session, now),
+        trainers=trainers_of_session(session),
         statuses=status_labels(),
     )
 
@@ -120,24 +177,34 @@ def status_labels() -> dict[str, str]:
 @login_required
 def session_history(session_id: int):
     session = _session_for_marking(session_id)
-    return render_template("attendance/history.html", session=session, run=session.run,
-                           changes=services.history(session), statuses=status_labels())
+    return render_template(
+        "attendance/history.html",
+        session=session,
+        run=session.run,
+        changes=services.history(session),
+        statuses=status_labels(),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/sign-in-sheet.pdf")
 @login_required
 def sign_in_sheet(session_id: int):
     session = _session_for_marking(session_id)
-    pdf = render_sign_in_sheet(session, services.session_roster(session),
-                               [a.trainer for a in trainers_of_session(session)])
+    pdf = render_sign_in_sheet(
+        session, services.session_roster(session), [a.trainer for a in trainers_of_session(session)]
+    )
     filename = f"sign-in-{session.run.course.code}-{session.date.isoformat()}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 def _run_for_register(run_id: int) -> Run:
     run = db.session.scalar(
-        sa.select(Run).where(Run.id == run_id)
+        sa.select(Run)
+        .where(Run.id == run_id)
         .options(joinedload(Run.course), joinedload(Run.centre))
     )
     if run is None:
@@ -151,8 +218,13 @@ def _run_for_register(run_id: int) -> Run:
 @login_required
 def run_register(run_id: int):
     run = _run_for_register(run_id)
-    return render_template("attendance/register.html", run=run, register=services.register(run),
-                           confirm_form=ConfirmForm(), statuses=status_labels())
+    return render_template(
+        "attendance/register.html",
+        run=run,
+        register=services.register(run),
+        confirm_form=ConfirmForm(),
+        statuses=status_labels(),
+    )
 
 
 @bp.route("/runs/<int:run_id>/register.csv", defaults={"fmt": "csv"})
@@ -164,9 +236,11 @@ def register_export(run_id: int, fmt: str):
     name = f"register-{run.course.code}-{run.id}"
     if fmt == "csv":
         return csv_download(f"{name}.csv", register_header(data), register_rows(data))
-    return Response(register_xlsx(data),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return Response(
+        register_xlsx(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
 
 
 @bp.route("/manage/runs/<int:run_id>/close", methods=["POST"])
@@ -177,7 +251,12 @@ def close(run_id: int):
         done = perform(lambda: services.close_run(run, current_user))
         if done:
             rows = done.value.rows
-            flash(_("The run is closed: %(completed)d of %(total)d trainees completed it.",
-                    completed=sum(row.met for row in rows), total=len(rows)), "success")
+            flash(
+                _(
+                    "The run is closed: %(completed)d of %(total)d trainees completed it.",
+                    completed=sum(row.met for row in rows),
+                    total=len(rows),
+                ),
+                "success",
+            )
     return redirect(url_for("attendance.run_register", run_id=run.id))
-

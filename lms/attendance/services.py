@@ -8,7 +8,7 @@ excused counts zero but is shown as excused.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,14 +17,14 @@ from sqlalchemy.orm import joinedload
 from lms.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
 from lms.attendance.permissions import can_mark
 from lms.auth.models import Role, User
+from lms.clock import utcnow
 from lms.courses.models import Run, RunStatus, Session
-from lms.db import utcnow
 from lms.enrolment.models import Enrolment, EnrolmentState, Outcome
 from lms.enrolment.progress import Progress
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
-from lms.templating import format_day, format_hours
+from lms.templating import format_clock, format_day, format_hours
 
 PARTIAL = (AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
 
@@ -38,59 +38,83 @@ class MarkInput:
 
 
 def lock_date(session: Session) -> date:
-    """The last day a trainer may still change the session's marks."""
+    """The last day (at the run's centre) a trainer may still change the session's marks."""
     return session.date + timedelta(days=current_app.config["ATTENDANCE_LOCK_DAYS"])
 
 
-def is_locked(session: Session, today: date) -> bool:
-    return today > lock_date(session)
+def is_locked(session: Session, now: datetime) -> bool:
+    """Whether the lock day has ended at the run's centre at the instant `now`."""
+    return session.run.today(now) > lock_date(session)
+
+
+def has_begun(session: Session, now: datetime) -> bool:
+    """Attendance is taken from the session's start (its wall-clock time at the centre)."""
+    return now >= session.starts
 
 
 def session_roster(session: Session) -> list[Enrolment]:
     """The trainees whose attendance is taken: those enrolled in the run, by name."""
     rows = db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.run_id == session.run_id,
-                                   Enrolment.state == EnrolmentState.ENROLLED)
+        sa.select(Enrolment)
+        .where(Enrolment.run_id == session.run_id, Enrolment.state == EnrolmentState.ENROLLED)
         .options(joinedload(Enrolment.user))
     ).all()
     return sorted(rows, key=lambda e: e.user.full_name.casefold())
 
 
 def marks_of(session: Session) -> dict[int, AttendanceMark]:
-    return {m.enrolment_id: m for m in db.session.scalars(
-        sa.select(AttendanceMark).where(AttendanceMark.session_id == session.id)
-        .options(joinedload(AttendanceMark.marked_by))
-    )}
+    return {
+        m.enrolment_id: m
+        for m in db.session.scalars(
+            sa.select(AttendanceMark)
+            .where(AttendanceMark.session_id == session.id)
+            .options(joinedload(AttendanceMark.marked_by))
+        )
+    }
 
 
 def _minutes_for(session: Session, item: MarkInput) -> int:
     if item.status == AttendanceStatus.PRESENT:
         return session.minutes
     if item.status in PARTIAL:
-        if item.minutes is None or not 0 <= item.minutes <= session.minutes \
-                or item.minutes % 15:
-            raise DomainError(_(
-                "Give the hours attended in quarter hours, from 0 to %(hours)s.",
-                hours=format_hours(session.hours)), f"minutes-{item.enrolment_id}")
+        if item.minutes is None or not 0 <= item.minutes <= session.minutes or item.minutes % 15:
+            raise DomainError(
+                _(
+                    "Give the hours attended in quarter hours, from 0 to %(hours)s.",
+                    hours=format_hours(session.hours),
+                ),
+                f"minutes-{item.enrolment_id}",
+            )
         return item.minutes
     return 0  # excused and absent count no hours (excused is still shown as excused)
 
 
-def mark_session(session: Session, items: list[MarkInput], by: User, today: date,
-                 reason: str = "") -> list[AttendanceMark]:
+def mark_session(
+    session: Session, items: list[MarkInput], by: User, now: datetime, reason: str = ""
+) -> list[AttendanceMark]:
     """Record or correct the marks of one session; every change lands in the audit trail."""
     run = session.run
     if not can_mark(by, session):
         raise DomainError(_("Only the session's trainers and administrators mark attendance."))
     if run.status == RunStatus.CANCELLED:
         raise DomainError(_("The run is cancelled."))
-    if session.date > today:
-        raise DomainError(_("Attendance can be marked from the day of the session (%(day)s).",
-                            day=format_day(session.date)))
-    needs_reason = is_locked(session, today) or run.status == RunStatus.CLOSED
+    if not has_begun(session, now):
+        raise DomainError(
+            _(
+                "Attendance can be marked from the start of the session (%(day)s, %(time)s).",
+                day=format_day(session.date),
+                time=format_clock(session.starts_at),
+            )
+        )
+    needs_reason = is_locked(session, now) or run.status == RunStatus.CLOSED
     if needs_reason and by.role != Role.ADMIN:
-        raise DomainError(_("The marks of this session locked on %(day)s; ask an administrator "
-                            "to correct them.", day=format_day(lock_date(session))))
+        raise DomainError(
+            _(
+                "The marks of this session locked on %(day)s; ask an administrator "
+                "to correct them.",
+                day=format_day(lock_date(session)),
+            )
+        )
     enrolled = {e.id: e for e in session_roster(session)}
     existing = marks_of(session)
     changes = []
@@ -105,7 +129,6 @@ def mark_session(session: Session, items: list[MarkInput], by: User, today: date
     if changes and needs_reason and not reason.strip():
         raise DomainError(_("Give the reason for correcting locked marks."), "reason")
     saved = []
-    now = utcnow()
     for item, minutes, mark in changes:
         old = (mark.status, mark.minutes) if mark else (None, None)
         if mark is None:
@@ -114,10 +137,18 @@ def mark_session(session: Session, items: list[MarkInput], by: User, today: date
         mark.status, mark.minutes, mark.note = item.status, minutes, item.note.strip()
         mark.marked_by, mark.marked_at = by, now
         db.session.flush()
-        db.session.add(AttendanceChange(mark=mark, changed_by=by, changed_at=now,
-                                        old_status=old[0], old_minutes=old[1],
-                                        new_status=item.status, new_minutes=minutes,
-                                        reason=reason.strip()))
+        db.session.add(
+            AttendanceChange(
+                mark=mark,
+                changed_by=by,
+                changed_at=now,
+                old_status=old[0],
+                old_minutes=old[1],
+                new_status=item.status,
+                new_minutes=minutes,
+                reason=reason.strip(),
+            )
+        )
         saved.append(mark)
     db.session.flush()
     if saved and run.status == RunStatus.CLOSED:
@@ -126,17 +157,24 @@ def mark_session(session: Session, items: list[MarkInput], by: User, today: date
 
 
 def history(session: Session) -> list[AttendanceChange]:
-    return list(db.session.scalars(
-        sa.select(AttendanceChange).join(AttendanceChange.mark)
-        .where(AttendanceMark.session_id == session.id)
-        .options(joinedload(AttendanceChange.changed_by),
-                 joinedload(AttendanceChange.mark).joinedload(AttendanceMark.enrolment)
-                 .joinedload(Enrolment.user))
-        .order_by(AttendanceChange.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(AttendanceChange)
+            .join(AttendanceChange.mark)
+            .where(AttendanceMark.session_id == session.id)
+            .options(
+                joinedload(AttendanceChange.changed_by),
+                joinedload(AttendanceChange.mark)
+                .joinedload(AttendanceMark.enrolment)
+                .joinedload(Enrolment.user),
+            )
+            .order_by(AttendanceChange.id.desc())
+        )
+    )
 
 
 # ---------------------------------------------------------------- progress and register
+
 
 @dataclass
 class Register:
@@ -154,17 +192,23 @@ class Register:
 
 def register(run: Run, states=(EnrolmentState.ENROLLED,)) -> Register:
     """Trainee × session matrix of attended minutes, in a fixed number of queries."""
-    sessions = list(db.session.scalars(
-        sa.select(Session).where(Session.run_id == run.id)
-        .order_by(Session.date, Session.starts_at)
-    ))
-    enrolments = sorted(db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.run_id == run.id, Enrolment.state.in_(states))
-        .options(joinedload(Enrolment.user))
-    ).all(), key=lambda e: e.user.full_name.casefold())
+    sessions = list(
+        db.session.scalars(
+            sa.select(Session)
+            .where(Session.run_id == run.id)
+            .order_by(Session.date, Session.starts_at)
+        )
+    )
+    enrolments = sorted(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .where(Enrolment.run_id == run.id, Enrolment.state.in_(states))
+            .options(joinedload(Enrolment.user))
+        ).all(),
+        key=lambda e: e.user.full_name.casefold(),
+    )
     marks = db.session.scalars(
-        sa.select(AttendanceMark).join(Enrolment)
-        .where(Enrolment.run_id == run.id)
+        sa.select(AttendanceMark).join(Enrolment).where(Enrolment.run_id == run.id)
     ).all()
     by_enrolment: dict[int, dict[int, AttendanceMark]] = {}
     for mark in marks:
@@ -175,12 +219,12 @@ def register(run: Run, states=(EnrolmentState.ENROLLED,)) -> Register:
         cells = by_enrolment.get(enrolment.id, {})
         attended = sum(mark.minutes for mark in cells.values())
         open_minutes = sum(s.minutes for s in sessions if s.id not in cells)
-        rows.append(Progress(enrolment, attended, open_minutes, run.required_minutes, total,
-                             cells))
+        rows.append(Progress(enrolment, attended, open_minutes, run.required_minutes, total, cells))
     return Register(run, sessions, rows)
 
 
 # ---------------------------------------------------------------- closing
+
 
 def record_outcomes(run: Run) -> None:
     for row in register(run).rows:
@@ -195,11 +239,14 @@ def close_run(run: Run, by: User) -> Register:
     result = register(run)
     missing = sum(len(result.sessions) - len(row.cells) for row in result.rows)
     if missing:
-        raise DomainError(_("%(count)d attendance marks are still missing; mark every session "
-                            "first.", count=missing))
+        raise DomainError(
+            _(
+                "%(count)d attendance marks are still missing; mark every session first.",
+                count=missing,
+            )
+        )
     run.status = RunStatus.CLOSED
     run.closed_at = utcnow()
     run.closed_by = by
     record_outcomes(run)
     return result
-

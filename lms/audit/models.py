@@ -3,7 +3,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 
 
@@ -19,8 +19,9 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, index=True)
     # NULL: the command line or the system (e.g. the demo loader), not a person.
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), nullable=True,
-                                                 index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id"), nullable=True, index=True
+    )
     action: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # create/update/delete
     entity: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     entity_id: Mapped[int | None] = mapped_column(nullable=True)

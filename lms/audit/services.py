@@ -17,13 +17,22 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session as OrmSession
 
 from lms.audit.models import AuditEntry
-from lms.db import utcnow
+from lms.clock import utcnow
 
 # Models whose changes are kept, and fields not worth a line (bookkeeping) or never
 # to be copied (secrets; the certificate's PDF bytes are summarised by their hash).
 AUDITED = {
-    "User", "Centre", "Course", "CourseModule", "Run", "Session", "Enrolment",
-    "TrainerAssignment", "AttendanceMark", "Certificate", "Notification",
+    "User",
+    "Centre",
+    "Course",
+    "CourseModule",
+    "Run",
+    "Session",
+    "Enrolment",
+    "TrainerAssignment",
+    "AttendanceMark",
+    "Certificate",
+    "Notification",
 }
 # Models of which only some fields are kept: of an e-mail, where it stands (queued,
 # sent, failing, resent by an administrator), never its body, which holds links
@@ -50,8 +59,11 @@ def _plain(value):
 def _columns(obj):
     mapper = inspect(obj).mapper
     only = ONLY_FIELDS.get(type(obj).__name__)
-    return [attr for attr in mapper.column_attrs
-            if attr.key not in SKIPPED_FIELDS and (only is None or attr.key in only)]
+    return [
+        attr
+        for attr in mapper.column_attrs
+        if attr.key not in SKIPPED_FIELDS and (only is None or attr.key in only)
+    ]
 
 
 def _value(key: str, value):
@@ -98,8 +110,11 @@ def _label(obj) -> str:
 @event.listens_for(OrmSession, "after_flush")
 def _record(session, _flush_context) -> None:
     rows = []
-    for action, objects in (("create", session.new), ("update", session.dirty),
-                            ("delete", session.deleted)):
+    for action, objects in (
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
         for obj in objects:
             entity = type(obj).__name__
             if entity not in AUDITED:
@@ -109,12 +124,18 @@ def _record(session, _flush_context) -> None:
             changes = _changes(obj, action)
             if not changes:
                 continue
-            rows.append({
-                "at": utcnow(), "actor_id": _actor_id(), "action": action, "entity": entity,
-                "entity_id": getattr(obj, "id", None),
-                "label": _label(obj), "changes": changes,
-                "endpoint": (request.endpoint or "")[:100] if has_request_context() else "",
-            })
+            rows.append(
+                {
+                    "at": utcnow(),
+                    "actor_id": _actor_id(),
+                    "action": action,
+                    "entity": entity,
+                    "entity_id": getattr(obj, "id", None),
+                    "label": _label(obj),
+                    "changes": changes,
+                    "endpoint": (request.endpoint or "")[:100] if has_request_context() else "",
+                }
+            )
     if rows:
         session.connection().execute(sa.insert(AuditEntry), rows)
 
@@ -125,8 +146,13 @@ PAGE_SIZE = 50
 EXPORT_BATCH = 500
 
 
-def _matching(entity: str, actor_email: str, entity_id: int | None,
-              since: dt.date | None, until: dt.date | None) -> sa.Select:
+def _matching(
+    entity: str,
+    actor_email: str,
+    entity_id: int | None,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> sa.Select:
     from sqlalchemy.orm import joinedload
 
     from lms.auth.models import User
@@ -141,14 +167,20 @@ def _matching(entity: str, actor_email: str, entity_id: int | None,
     if since:
         stmt = stmt.where(AuditEntry.at >= dt.datetime.combine(since, dt.time()))
     if until:
-        stmt = stmt.where(AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1),
-                                                              dt.time()))
+        stmt = stmt.where(
+            AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time())
+        )
     return stmt
 
 
-def search(entity: str = "", actor_email: str = "", entity_id: int | None = None,
-           since: dt.date | None = None, until: dt.date | None = None,
-           page: int = 1) -> tuple[list[AuditEntry], bool]:
+def search(
+    entity: str = "",
+    actor_email: str = "",
+    entity_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    page: int = 1,
+) -> tuple[list[AuditEntry], bool]:
     """One page of entries, newest first, and whether there is a next page."""
     from lms.extensions import db
 
@@ -158,16 +190,22 @@ def search(entity: str = "", actor_email: str = "", entity_id: int | None = None
     return entries[:PAGE_SIZE], len(entries) > PAGE_SIZE
 
 
-def export(entity: str = "", actor_email: str = "", entity_id: int | None = None,
-           since: dt.date | None = None, until: dt.date | None = None) -> Iterator[AuditEntry]:
+def export(
+    entity: str = "",
+    actor_email: str = "",
+    entity_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Iterator[AuditEntry]:
     """Every matching entry, oldest first, read in batches (the log only grows)."""
     from lms.extensions import db
 
     stmt = _matching(entity, actor_email, entity_id, since, until).order_by(AuditEntry.id)
     last_id = 0
     while True:
-        batch = list(db.session.scalars(
-            stmt.where(AuditEntry.id > last_id).limit(EXPORT_BATCH)).unique())
+        batch = list(
+            db.session.scalars(stmt.where(AuditEntry.id > last_id).limit(EXPORT_BATCH)).unique()
+        )
         yield from batch
         if len(batch) < EXPORT_BATCH:
             return

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import str_enum, utcnow
+from lms.clock import utcnow
+from lms.db import str_enum
 from lms.extensions import db
 
 

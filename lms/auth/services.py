@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lms.auth import sessions
 from lms.auth.models import Role, User
 from lms.auth.passwords import password_problem
-from lms.db import utcnow
+from lms.clock import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -32,8 +32,12 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(
-    email: str, password: str, full_name: str, role: Role = Role.TRAINEE,
-    confirmed: bool = True, **profile
+    email: str,
+    password: str,
+    full_name: str,
+    role: Role = Role.TRAINEE,
+    confirmed: bool = True,
+    **profile,
 ) -> User:
     """Create an account; refuses an e-mail already in use (case-insensitively).
 
@@ -83,8 +87,7 @@ def update_profile(user: User, **changes) -> User:
     return user
 
 
-def change_password(user: User, current: str, new: str, keep_session: str | None = None
-                    ) -> None:
+def change_password(user: User, current: str, new: str, keep_session: str | None = None) -> None:
     """Change one's own password; every other session of the account ends (ASVS 3.3.3),
     the one with key `keep_session` (the one making the change) stays."""
     if not check_password_hash(user.password_hash, current):
@@ -160,8 +163,7 @@ def _centre_scope(role: Role, centre_id: int | None) -> int | None:
     return (centre_id or None) if role == Role.ADMIN else None
 
 
-def create_account(email: str, password: str, role: Role, centre_id: int | None,
-                   **profile) -> User:
+def create_account(email: str, password: str, role: Role, centre_id: int | None, **profile) -> User:
     """An administrator creates an account (confirmed), scoped to a centre if an admin."""
     user = create_user(email=email, password=password, role=role, **profile)
     user.centre_id = _centre_scope(role, centre_id)
@@ -169,8 +171,9 @@ def create_account(email: str, password: str, role: Role, centre_id: int | None,
     return user
 
 
-def edit_account(user: User, acting: User, role: Role, active: bool, centre_id: int | None,
-                 **profile) -> User:
+def edit_account(
+    user: User, acting: User, role: Role, active: bool, centre_id: int | None, **profile
+) -> User:
     """An administrator changes someone's details, role, status and centre scope."""
     update_profile(user, **profile)
     set_role_and_status(user, role, active, acting=acting)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import session
 
 from lms.auth.models import User, UserSession
-from lms.db import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 
 SESSION_KEY = "sid"  # where the key sits in Flask's session
@@ -37,8 +37,15 @@ def open_session(user: User, address: str) -> str:
     """Record a login of `user` from `address`; returns the key for the session cookie."""
     key = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(UserSession(key_hash=_hash(key), user=user, address=(address or "")[:45],
-                               created_at=now, last_seen_at=now))
+    db.session.add(
+        UserSession(
+            key_hash=_hash(key),
+            user=user,
+            address=(address or "")[:45],
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     user.last_login_at = now
     db.session.flush()
     return key
@@ -48,8 +55,11 @@ def find_session(key: str | None) -> UserSession | None:
     """The open session with this key, or None."""
     if not key or not isinstance(key, str):
         return None
-    return db.session.scalar(sa.select(UserSession).where(
-        UserSession.key_hash == _hash(key), UserSession.ended_at.is_(None)))
+    return db.session.scalar(
+        sa.select(UserSession).where(
+            UserSession.key_hash == _hash(key), UserSession.ended_at.is_(None)
+        )
+    )
 
 
 def end_session(key: str | None, reason: str = LOGOUT) -> None:
@@ -64,8 +74,9 @@ def end_sessions_of(user: User, reason: str, keep: str | None = None) -> int:
     """End every open session of `user`, except the one whose key is `keep`."""
     keep_hash = _hash(keep) if keep else None
     now, ended = utcnow(), 0
-    for record in db.session.scalars(sa.select(UserSession).where(
-            UserSession.user_id == user.id, UserSession.ended_at.is_(None))):
+    for record in db.session.scalars(
+        sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    ):
         if record.key_hash != keep_hash:
             record.ended_at, record.end_reason = now, reason
             ended += 1
@@ -75,13 +86,20 @@ def end_sessions_of(user: User, reason: str, keep: str | None = None) -> int:
 
 def has_logged_in_from(email: str, address: str, since: timedelta) -> bool:
     """Whether the account with this e-mail has logged in from `address` recently."""
-    return db.session.scalar(
-        sa.select(sa.literal(True)).select_from(UserSession)
-        .join(User, User.id == UserSession.user_id)
-        .where(User.email == email, UserSession.address == address,
-               UserSession.created_at >= utcnow() - since)
-        .limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            sa.select(sa.literal(True))
+            .select_from(UserSession)
+            .join(User, User.id == UserSession.user_id)
+            .where(
+                User.email == email,
+                UserSession.address == address,
+                UserSession.created_at >= utcnow() - since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def load_user(user_id: str) -> User | None:
@@ -91,9 +109,14 @@ def load_user(user_id: str) -> User | None:
     if not key or not isinstance(key, str) or not user_id.isdigit():
         return None
     found = db.session.execute(
-        sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _hash(key), UserSession.ended_at.is_(None),
-               User.id == int(user_id), User.active)  # deactivated: out on the next request
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(
+            UserSession.key_hash == _hash(key),
+            UserSession.ended_at.is_(None),
+            User.id == int(user_id),
+            User.active,
+        )  # deactivated: out on the next request
     ).first()
     if found is None:
         return None
@@ -102,6 +125,7 @@ def load_user(user_id: str) -> User | None:
     if now - record.last_seen_at >= LAST_SEEN_EVERY:
         # In a transaction of its own: a page that only reads never commits the request's.
         with db.engine.begin() as connection:
-            connection.execute(sa.update(UserSession).where(UserSession.id == record.id)
-                               .values(last_seen_at=now))
+            connection.execute(
+                sa.update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now)
+            )
     return user

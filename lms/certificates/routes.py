@@ -2,16 +2,16 @@
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_timezone
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from lms.auth.permissions import is_admin, require
 from lms.certificates import bp, services
 from lms.certificates.models import Certificate
+from lms.clock import today_at, utcnow
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run
-from lms.db import local_today
 from lms.enrolment.forms import ReasonForm
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.errors import DomainError
@@ -25,8 +25,11 @@ VERIFY_LIMIT = "30 per minute"
 
 def _pdf(data: bytes, filename: str, inline: bool = True) -> Response:
     disposition = "inline" if inline else "attachment"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'{disposition}; filename="{filename}"'},
+    )
 
 
 def _apply(operation, success: str) -> bool:
@@ -38,20 +41,33 @@ def _apply(operation, success: str) -> bool:
 
 # ---------------------------------------------------------------- administrators
 
+
 @bp.route("/manage/runs/<int:run_id>/certificates")
 @require(is_admin)
 def run_certificates(run_id: int):
     run = db.get_or_404(Run, run_id)
-    enrolments = sorted(db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.run_id == run.id,
-                                   Enrolment.state == EnrolmentState.ENROLLED)
-        .options(joinedload(Enrolment.user))
-    ).all(), key=lambda e: e.user.full_name.casefold())
-    missing = {e.id: services.missing_minutes(e) for e in enrolments
-               if e.outcome is None or e.outcome.value != "completed"}
-    return render_template("certificates/run.html", run=run, enrolments=enrolments,
-                           certificates=services.run_certificates(run), missing=missing,
-                           confirm_form=ConfirmForm(), reason_form=ReasonForm())
+    enrolments = sorted(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.ENROLLED)
+            .options(joinedload(Enrolment.user))
+        ).all(),
+        key=lambda e: e.user.full_name.casefold(),
+    )
+    missing = {
+        e.id: services.missing_minutes(e)
+        for e in enrolments
+        if e.outcome is None or e.outcome.value != "completed"
+    }
+    return render_template(
+        "certificates/run.html",
+        run=run,
+        enrolments=enrolments,
+        certificates=services.run_certificates(run),
+        missing=missing,
+        confirm_form=ConfirmForm(),
+        reason_form=ReasonForm(),
+    )
 
 
 @bp.route("/manage/runs/<int:run_id>/certificates/issue-all", methods=["POST"])
@@ -60,7 +76,7 @@ def issue_all(run_id: int):
     run = db.get_or_404(Run, run_id)
     if ConfirmForm().validate_on_submit():
         # All or nothing: a refusal rolls back every certificate of the run.
-        done = perform(lambda: services.issue_all(run, current_user, local_today()))
+        done = perform(lambda: services.issue_all(run, current_user, run.today(utcnow())))
         if done:
             flash(_("Certificates issued: %(count)d.", count=len(done.value)), "success")
     return redirect(url_for("certificates.run_certificates", run_id=run.id))
@@ -71,8 +87,12 @@ def issue_all(run_id: int):
 def issue_one(enrolment_id: int):
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     if ConfirmForm().validate_on_submit():
-        _apply(lambda: services.issue_certificate(enrolment, current_user, local_today()),
-               _("The certificate of %(name)s is issued.", name=enrolment.user.full_name))
+        _apply(
+            lambda: services.issue_certificate(
+                enrolment, current_user, enrolment.run.today(utcnow())
+            ),
+            _("The certificate of %(name)s is issued.", name=enrolment.user.full_name),
+        )
     return redirect(url_for("certificates.run_certificates", run_id=enrolment.run_id))
 
 
@@ -96,10 +116,11 @@ def revoke(certificate_id: int):
     if not form.validate_on_submit():
         flash(_("Give the reason for revoking."), "error")
     else:
-        _apply(lambda: services.revoke(certificate, current_user, form.reason.data),
-               _("Certificate %(serial)s is revoked.", serial=certificate.serial))
-    return redirect(url_for("certificates.run_certificates",
-                            run_id=certificate.enrolment.run_id))
+        _apply(
+            lambda: services.revoke(certificate, current_user, form.reason.data),
+            _("Certificate %(serial)s is revoked.", serial=certificate.serial),
+        )
+    return redirect(url_for("certificates.run_certificates", run_id=certificate.enrolment.run_id))
 
 
 @bp.route("/manage/certificates/<int:certificate_id>/reissue", methods=["POST"])
@@ -107,13 +128,17 @@ def revoke(certificate_id: int):
 def reissue(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
     if ConfirmForm().validate_on_submit():
-        _apply(lambda: services.reissue(certificate, current_user, local_today()),
-               _("A new certificate replaces %(serial)s.", serial=certificate.serial))
-    return redirect(url_for("certificates.run_certificates",
-                            run_id=certificate.enrolment.run_id))
+        _apply(
+            lambda: services.reissue(
+                certificate, current_user, certificate.enrolment.run.today(utcnow())
+            ),
+            _("A new certificate replaces %(serial)s.", serial=certificate.serial),
+        )
+    return redirect(url_for("certificates.run_certificates", run_id=certificate.enrolment.run_id))
 
 
 # ---------------------------------------------------------------- trainees
+
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
 @login_required
@@ -127,12 +152,14 @@ def download(certificate_id: int):
 @bp.route("/my/transcript.pdf")
 @login_required
 def transcript():
-    certificates = [c for c in services.certificates_of(current_user)
-                    if c.status.value == "valid"]
+    certificates = [c for c in services.certificates_of(current_user) if c.status.value == "valid"]
     with force_locale(current_user.locale or "en"):
-        html = render_template("pdf/transcript.html", user=current_user,
-                               certificates=certificates,
-                               today=local_today())
+        html = render_template(
+            "pdf/transcript.html",
+            user=current_user,
+            certificates=certificates,
+            today=today_at(utcnow(), get_timezone()),
+        )
     return _pdf(render_pdf(html), "transcript.pdf")
 
 
@@ -144,6 +171,7 @@ def my_certificates() -> list[Certificate]:
 
 
 # ---------------------------------------------------------------- anyone
+
 
 @bp.route("/verify", methods=["GET"])
 @limiter.limit(VERIFY_LIMIT)
@@ -161,5 +189,4 @@ def verify(code: str):
     certificate = services.find_by_code(code)
     if certificate is None:
         return render_template("certificates/verify_not_found.html"), 404
-    return render_template("certificates/verify.html", certificate=certificate,
-                           c=certificate.facts)
+    return render_template("certificates/verify.html", certificate=certificate, c=certificate.facts)

@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload
 from lms.auth.models import User
 from lms.certificates.models import Certificate, CertificateSequence, CertificateStatus
 from lms.certificates.rendering import render_certificate
+from lms.clock import utcnow
 from lms.courses.models import Run, RunStatus
-from lms.db import utcnow
 from lms.enrolment.models import Enrolment, EnrolmentState, Outcome
 from lms.enrolment.progress import progress_for
 from lms.errors import DomainError
@@ -32,7 +32,8 @@ def next_number(centre_id: int, year: int) -> int:
     """
     dialect = db.engine.dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        CertificateSequence).values(centre_id=centre_id, year=year, last_number=0)
+        CertificateSequence
+    ).values(centre_id=centre_id, year=year, last_number=0)
     db.session.execute(insert.on_conflict_do_nothing())
     return db.session.execute(
         sa.update(CertificateSequence)
@@ -58,53 +59,90 @@ def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
     course, centre = run.course, run.centre
     attended = progress_for([enrolment])[enrolment.id].attended
     return {
-        "serial": serial, "verification_code": code, "verification_url": verification_url(code),
-        "issue_date": issued.isoformat(), "holder": user.full_name,
-        "course": course.title, "course_code": course.code, "hours": course.total_hours,
-        "attended_hours": round(attended / 60, 2), "first_day": run.first_date.isoformat(),
-        "last_day": run.last_date.isoformat(), "modules": [m.title for m in course.modules],
+        "serial": serial,
+        "verification_code": code,
+        "verification_url": verification_url(code),
+        "issue_date": issued.isoformat(),
+        "holder": user.full_name,
+        "course": course.title,
+        "course_code": course.code,
+        "hours": course.total_hours,
+        "attended_hours": round(attended / 60, 2),
+        "first_day": run.first_date.isoformat(),
+        "last_day": run.last_date.isoformat(),
+        "modules": [m.title for m in course.modules],
         "accreditation_number": course.accreditation_number,
-        "credit_points": course.credit_points, "registration_number": run.registration_number,
-        "funding_note": run.funding_note, "language": run.language,
-        "style": run.certificate_style.value, "bilingual": run.certificate_bilingual,
-        "centre": {"name": centre.name, "organisation": centre.organisation,
-                   "city": centre.city, "region": centre.region,
-                   "country": centre.country, "address": centre.address,
-                   "signatory_name": centre.signatory_name,
-                   "signatory_title": centre.signatory_title},
+        "credit_points": course.credit_points,
+        "registration_number": run.registration_number,
+        "funding_note": run.funding_note,
+        "language": run.language,
+        "style": run.certificate_style.value,
+        "bilingual": run.certificate_bilingual,
+        "centre": {
+            "name": centre.name,
+            "organisation": centre.organisation,
+            "city": centre.city,
+            "region": centre.region,
+            "country": centre.country,
+            "address": centre.address,
+            "signatory_name": centre.signatory_name,
+            "signatory_title": centre.signatory_title,
+        },
     }
 
 
 def valid_certificate(enrolment: Enrolment) -> Certificate | None:
-    return db.session.scalar(sa.select(Certificate).where(
-        Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID))
+    return db.session.scalar(
+        sa.select(Certificate).where(
+            Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID
+        )
+    )
 
 
-def issue_certificate(enrolment: Enrolment, by: User, today: date,
-                      supersedes: Certificate | None = None) -> Certificate:
+def issue_certificate(
+    enrolment: Enrolment, by: User, today: date, supersedes: Certificate | None = None
+) -> Certificate:
     """Issue the certificate of a completed enrolment, its facts and PDF frozen from now on."""
     run = enrolment.run
     if run.status != RunStatus.CLOSED:
         raise DomainError(_("Certificates are issued once the run is closed."))
     if enrolment.state != EnrolmentState.ENROLLED or enrolment.outcome != Outcome.COMPLETED:
         missing = missing_minutes(enrolment)
-        raise DomainError(_("%(name)s did not complete the run: %(hours)s hours are missing.",
-                            name=enrolment.user.full_name,
-                            hours=format_hours(missing / 60)))
+        raise DomainError(
+            _(
+                "%(name)s did not complete the run: %(hours)s hours are missing.",
+                name=enrolment.user.full_name,
+                hours=format_hours(missing / 60),
+            )
+        )
     existing = valid_certificate(enrolment)
     if existing is not None:
-        raise DomainError(_("%(name)s already has certificate %(serial)s.",
-                            name=enrolment.user.full_name, serial=existing.serial))
+        raise DomainError(
+            _(
+                "%(name)s already has certificate %(serial)s.",
+                name=enrolment.user.full_name,
+                serial=existing.serial,
+            )
+        )
     number = next_number(run.centre_id, today.year)
     serial = f"{run.centre.serial_prefix}-{today.year}-{number:04d}"
     code = secrets.token_urlsafe(16)
     facts = _facts(enrolment, serial, code, today)
     pdf = render_certificate(facts)
     certificate = Certificate(
-        enrolment=enrolment, centre_id=run.centre_id, year=today.year, sequence=number,
-        serial=serial, verification_code=code, issue_date=today, issued_by_id=by.id,
-        facts=facts, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        status=CertificateStatus.VALID, supersedes=supersedes,
+        enrolment=enrolment,
+        centre_id=run.centre_id,
+        year=today.year,
+        sequence=number,
+        serial=serial,
+        verification_code=code,
+        issue_date=today,
+        issued_by_id=by.id,
+        facts=facts,
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        status=CertificateStatus.VALID,
+        supersedes=supersedes,
     )
     db.session.add(certificate)
     db.session.flush()
@@ -114,9 +152,12 @@ def issue_certificate(enrolment: Enrolment, by: User, today: date,
 def completed_enrolments(run: Run) -> list[Enrolment]:
     """The run's completed trainees in roster (name) order."""
     rows = db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.run_id == run.id,
-                                   Enrolment.state == EnrolmentState.ENROLLED,
-                                   Enrolment.outcome == Outcome.COMPLETED)
+        sa.select(Enrolment)
+        .where(
+            Enrolment.run_id == run.id,
+            Enrolment.state == EnrolmentState.ENROLLED,
+            Enrolment.outcome == Outcome.COMPLETED,
+        )
         .options(joinedload(Enrolment.user))
     ).all()
     return sorted(rows, key=lambda e: e.user.full_name.casefold())
@@ -124,8 +165,11 @@ def completed_enrolments(run: Run) -> list[Enrolment]:
 
 def issue_all(run: Run, by: User, today: date) -> list[Certificate]:
     """Certificates for every completed trainee who has none yet; running it again adds none."""
-    return [issue_certificate(e, by, today) for e in completed_enrolments(run)
-            if valid_certificate(e) is None]
+    return [
+        issue_certificate(e, by, today)
+        for e in completed_enrolments(run)
+        if valid_certificate(e) is None
+    ]
 
 
 def revoke(certificate: Certificate, by: User, reason: str) -> Certificate:
@@ -153,7 +197,8 @@ def find_by_code(code: str) -> Certificate | None:
     if not code or len(code) > 64:
         return None
     return db.session.scalar(
-        sa.select(Certificate).where(Certificate.verification_code == code)
+        sa.select(Certificate)
+        .where(Certificate.verification_code == code)
         .options(joinedload(Certificate.superseded_by))
     )
 
@@ -161,7 +206,9 @@ def find_by_code(code: str) -> Certificate | None:
 def run_certificates(run: Run) -> dict[int, list[Certificate]]:
     """Every certificate of the run by enrolment, newest first."""
     rows = db.session.scalars(
-        sa.select(Certificate).join(Certificate.enrolment).where(Enrolment.run_id == run.id)
+        sa.select(Certificate)
+        .join(Certificate.enrolment)
+        .where(Enrolment.run_id == run.id)
         .order_by(Certificate.id.desc())
     )
     result: dict[int, list[Certificate]] = {}
@@ -188,7 +235,11 @@ def bulk_pdf(run: Run) -> bytes:
 
 
 def certificates_of(user: User) -> list[Certificate]:
-    return list(db.session.scalars(
-        sa.select(Certificate).join(Certificate.enrolment).where(Enrolment.user_id == user.id)
-        .order_by(Certificate.issue_date.desc(), Certificate.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .join(Certificate.enrolment)
+            .where(Enrolment.user_id == user.id)
+            .order_by(Certificate.issue_date.desc(), Certificate.id.desc())
+        )
+    )

@@ -2,12 +2,13 @@ import datetime as dt
 import enum
 from datetime import date, datetime, time
 from decimal import Decimal
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import str_enum, utcnow
+from lms.clock import instant_at, today_at, utcnow, zone
+from lms.db import str_enum
 from lms.extensions import db
 
 
@@ -37,8 +38,7 @@ class CertificateStyle(enum.StrEnum):
 
 # The time zone a centre gets unless another is chosen for it, and those it may choose.
 COUNTRY_ZONES = {"HU": "Europe/Budapest", "BG": "Europe/Sofia"}
-EUROPEAN_ZONES = tuple(sorted(zone for zone in available_timezones()
-                              if zone.startswith("Europe/")))
+EUROPEAN_ZONES = tuple(sorted(zone for zone in available_timezones() if zone.startswith("Europe/")))
 
 
 def _country_zone(context) -> str:
@@ -54,21 +54,26 @@ class Centre(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True, nullable=False)
     # The association or authority that runs the centre, printed above its name.
-    organisation: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="",
-                                              server_default="")
+    organisation: Mapped[str] = mapped_column(
+        sa.String(300), nullable=False, default="", server_default=""
+    )
     city: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     region: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     country: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="HU")
     # IANA name: a session's date and times are wall-clock times in this zone.
-    time_zone: Mapped[str] = mapped_column(sa.String(64), nullable=False,
-                                           default=_country_zone,
-                                           server_default=COUNTRY_ZONES["HU"])
+    time_zone: Mapped[str] = mapped_column(
+        sa.String(64), nullable=False, default=_country_zone, server_default=COUNTRY_ZONES["HU"]
+    )
     address: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     signatory_name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     signatory_title: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     serial_prefix: Mapped[str] = mapped_column(sa.String(10), unique=True, nullable=False)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone(self.time_zone, COUNTRY_ZONES.get(self.country, COUNTRY_ZONES["HU"]))
 
     def __repr__(self) -> str:
         return f"<Centre {self.serial_prefix} {self.city}>"
@@ -154,8 +159,9 @@ class Run(db.Model):
     )
     language: Mapped[str] = mapped_column(sa.String(5), nullable=False, default="hu")
     # The default style can print English under each line in the run's language.
-    certificate_bilingual: Mapped[bool] = mapped_column(nullable=False, default=True,
-                                                        server_default=sa.true())
+    certificate_bilingual: Mapped[bool] = mapped_column(
+        nullable=False, default=True, server_default=sa.true()
+    )
     registration_number: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     funding_note: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
     status: Mapped[RunStatus] = mapped_column(
@@ -201,6 +207,24 @@ class Run(db.Model):
         return minutes_to_hours(self.scheduled_minutes)
 
     @property
+    def zone(self) -> ZoneInfo:
+        """The zone of the run's sessions' wall-clock times: its centre's."""
+        return self.centre.zone
+
+    def today(self, now: datetime) -> date:
+        """The date at the run's centre at the instant `now`."""
+        return today_at(now, self.zone)
+
+    @property
+    def first_start(self) -> datetime | None:
+        """The instant the run begins: its first session's start at the centre."""
+        return self.sessions[0].starts if self.sessions else None
+
+    def has_started(self, now: datetime) -> bool:
+        start = self.first_start
+        return start is not None and now >= start
+
+    @property
     def first_date(self) -> date | None:
         return self.sessions[0].date if self.sessions else None
 
@@ -228,8 +252,9 @@ class Session(db.Model):
     # Grows by one each time the session moves (date or times): calendars replace
     # an event only by one with a higher SEQUENCE (RFC 5545, 3.8.7.4).
     sequence: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
-    updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, onupdate=utcnow,
-                                                 server_default=sa.func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(
+        nullable=False, default=utcnow, onupdate=utcnow, server_default=sa.func.current_timestamp()
+    )
 
     run: Mapped[Run] = relationship(back_populates="sessions")
 
@@ -241,6 +266,15 @@ class Session(db.Model):
     @property
     def hours(self) -> Decimal:
         return minutes_to_hours(self.minutes)
+
+    @property
+    def starts(self) -> datetime:
+        """The instant the session starts (its wall-clock time at the run's centre)."""
+        return instant_at(self.date, self.starts_at, self.run.zone)
+
+    @property
+    def ends(self) -> datetime:
+        return instant_at(self.date, self.ends_at, self.run.zone)
 
     def overlaps(self, day: dt.date, starts_at: time, ends_at: time) -> bool:
         # Sessions that only touch (one ends 12:00, the next starts 12:00) do not overlap.

@@ -4,6 +4,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from lms.auth.permissions import can_manage_catalogue
+from lms.clock import utcnow
 from lms.courses import bp, services
 from lms.courses.forms import CatalogueFilterForm
 from lms.courses.models import Course
@@ -37,7 +38,7 @@ def _filter_form() -> tuple[CatalogueFilterForm, services.CatalogueFilters]:
 @bp.route("/")
 def catalogue():
     form, filters = _filter_form()
-    groups = services.catalogue(filters, date.today())
+    groups = services.catalogue(filters, utcnow())
     return render_template(
         "courses/catalogue.html",
         form=form,
@@ -57,5 +58,5 @@ def course(code: str):
         preview = True
     if course is None:
         abort(404)
-    runs = services.upcoming_runs(course, date.today())
+    runs = services.upcoming_runs(course, utcnow())
     return render_template("courses/course.html", course=course, runs=runs, preview=preview)

@@ -5,13 +5,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.auth.models import User
+from lms.clock import today_at, utcnow
 from lms.courses.models import (
     COUNTRY_ZONES,
+    EUROPEAN_ZONES,
     Centre,
     Course,
     CourseModule,
@@ -20,7 +23,6 @@ from lms.courses.models import (
     RunStatus,
     Session,
 )
-from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -29,13 +31,13 @@ from lms.templating import format_clock, format_day, format_hours
 FORMATS = ("60", "24", "other")
 
 
-
 def _clean(value):
     """Text from a form, trimmed. Enum members (StrEnum is a str too) stay members:
     trimming one would turn it into a plain string the ORM then keeps."""
     if isinstance(value, str) and not isinstance(value, enum.Enum):
         return value.strip()
     return value
+
 
 def fold(text: str) -> str:
     """Case- and accent-free text, so `kozosseg` finds `Közösségi`."""
@@ -84,8 +86,26 @@ def _schedule_subquery():
     )
 
 
-def catalogue(filters: CatalogueFilters, today: date) -> dict[str, list[CatalogueEntry]]:
-    """Published runs that have not ended, grouped by format (60 h, 24 h, other)."""
+def not_ended(last_date: sa.ColumnElement, now: datetime) -> sa.ColumnElement[bool]:
+    """SQL: `last_date` is today or later at the run's centre (`Centre` joined).
+
+    The centres' zones span a few hours, so at any instant they are on at most two
+    dates: a run whose last day is the earlier one has ended where it is already
+    the later one.
+    """
+    days = {name: today_at(now, ZoneInfo(name)) for name in EUROPEAN_ZONES}
+    earliest = min(days.values())
+    ahead = sorted(name for name, day in days.items() if day > earliest)
+    if not ahead:
+        return last_date >= earliest
+    return sa.or_(
+        last_date > earliest, sa.and_(last_date == earliest, Centre.time_zone.not_in(ahead))
+    )
+
+
+def catalogue(filters: CatalogueFilters, now: datetime) -> dict[str, list[CatalogueEntry]]:
+    """Published runs that have not ended at their centre, grouped by format (60 h, 24 h,
+    other)."""
     schedule = _schedule_subquery()
     stmt = (
         sa.select(Run, schedule.c.first_date, schedule.c.last_date)
@@ -95,7 +115,7 @@ def catalogue(filters: CatalogueFilters, today: date) -> dict[str, list[Catalogu
         .where(
             Run.status == RunStatus.PUBLISHED,
             Course.status == CourseStatus.PUBLISHED,
-            schedule.c.last_date >= today,
+            not_ended(schedule.c.last_date, now),
         )
         .options(contains_eager(Run.course), contains_eager(Run.centre))
         .order_by(schedule.c.first_date, Course.title, Run.id)
@@ -149,19 +169,20 @@ def published_course(code: str) -> Course | None:
     )
 
 
-def upcoming_runs(course: Course, today: date) -> list[Run]:
+def upcoming_runs(course: Course, now: datetime) -> list[Run]:
     """The course's published runs that have not ended, with their schedules loaded."""
     schedule = _schedule_subquery()
     return list(
         db.session.scalars(
             sa.select(Run)
+            .join(Run.centre)
             .join(schedule, schedule.c.run_id == Run.id)
             .where(
                 Run.course_id == course.id,
                 Run.status == RunStatus.PUBLISHED,
-                schedule.c.last_date >= today,
+                not_ended(schedule.c.last_date, now),
             )
-            .options(selectinload(Run.sessions), selectinload(Run.centre))
+            .options(selectinload(Run.sessions), contains_eager(Run.centre))
             .order_by(schedule.c.first_date, Run.id)
         )
     )

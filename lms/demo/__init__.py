@@ -6,7 +6,7 @@ course's run at a centre), so loading the demo twice changes nothing the second 
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
@@ -14,6 +14,7 @@ from lms.attendance.models import AttendanceMark, AttendanceStatus
 from lms.attendance.services import MarkInput, close_run, mark_session
 from lms.auth.services import create_user, find_user_by_email
 from lms.certificates.services import issue_all
+from lms.clock import instant_at, utcnow
 from lms.courses.models import Centre, Course, CourseStatus, Run, Session
 from lms.courses.services import (
     publish_run,
@@ -201,20 +202,22 @@ def _ensure_user(spec: UserSpec) -> bool:
 
 def _ensure_enrolments(today: date) -> int:
     """Trainees in upcoming runs, enrolled as they would themselves (the windows are open)."""
-    now = datetime.combine(today, datetime.min.time())
     created = 0
     for email, course_code, prefix in ENROLMENTS:
         trainee = find_user_by_email(email)
         run = _run_at(course_code, prefix)
         if find_enrolment(trainee, run) is None:
-            enrol(trainee, run, now)
+            # as they would now, or at the start of `today` if that is later
+            enrol(trainee, run, max(utcnow(), instant_at(today, time(0), run.zone)))
             created += 1
     return created
 
 
 def _run_at(course_code: str, prefix: str) -> Run:
     return db.session.scalar(
-        sa.select(Run).join(Run.course).join(Run.centre)
+        sa.select(Run)
+        .join(Run.course)
+        .join(Run.centre)
         .where(Course.code == course_code, Centre.serial_prefix == prefix)
     )
 
@@ -222,8 +225,11 @@ def _run_at(course_code: str, prefix: str) -> Run:
 def _ensure_assignments() -> None:
     for email, course_code, prefix, lead in ASSIGNMENTS:
         run, trainer = _run_at(course_code, prefix), find_user_by_email(email)
-        exists = db.session.scalar(sa.select(TrainerAssignment.id).where(
-            TrainerAssignment.run_id == run.id, TrainerAssignment.trainer_id == trainer.id))
+        exists = db.session.scalar(
+            sa.select(TrainerAssignment.id).where(
+                TrainerAssignment.run_id == run.id, TrainerAssignment.trainer_id == trainer.id
+            )
+        )
         if exists is None:
             assign_trainer(run, trainer, TrainerRole.LEAD if lead else TrainerRole.CO_TRAINER)
 
@@ -232,10 +238,13 @@ def _ensure_past_run_attendance() -> int:
     """The run held eight weeks ago: its trainees, and marks for all but its last session
     (recorded by its lead trainer on the day), so the register and the trainer's list of
     sessions still to mark have something to show."""
-    run = next(_run_at(spec.course, spec.centre) for spec in RUNS
-               if spec.weeks < 0 and (spec.course, spec.centre) != CLOSED_RUN)
+    run = next(
+        _run_at(spec.course, spec.centre)
+        for spec in RUNS
+        if spec.weeks < 0 and (spec.course, spec.centre) != CLOSED_RUN
+    )
     admin = find_user_by_email(USERS[0].email)
-    before = datetime.combine(run.first_date - timedelta(days=10), datetime.min.time())
+    before = instant_at(run.first_date - timedelta(days=10), time(8), run.zone)
     enrolments, created = [], 0
     for email in PAST_ENROLMENTS:
         trainee = find_user_by_email(email)
@@ -244,17 +253,30 @@ def _ensure_past_run_attendance() -> int:
             enrolment = enrol(trainee, run, before, by=admin)
             created += 1
         enrolments.append(enrolment)
-    if db.session.scalar(sa.select(AttendanceMark.id).join(AttendanceMark.session)
-                         .where(Session.run_id == run.id).limit(1)) is not None:
+    if (
+        db.session.scalar(
+            sa.select(AttendanceMark.id)
+            .join(AttendanceMark.session)
+            .where(Session.run_id == run.id)
+            .limit(1)
+        )
+        is not None
+    ):
         return created
-    lead = db.session.scalar(sa.select(TrainerAssignment).where(
-        TrainerAssignment.run_id == run.id, TrainerAssignment.role == TrainerRole.LEAD)).trainer
+    lead = db.session.scalar(
+        sa.select(TrainerAssignment).where(
+            TrainerAssignment.run_id == run.id, TrainerAssignment.role == TrainerRole.LEAD
+        )
+    ).trainer
     for number, session in enumerate(run.sessions[:-1]):
         marks = [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments]
-        marks[number % len(marks)] = MarkInput(enrolments[number % len(marks)].id,
-                                               AttendanceStatus.LATE, session.minutes - 90,
-                                               "Későn érkezett")
-        mark_session(session, marks, lead, session.date)
+        marks[number % len(marks)] = MarkInput(
+            enrolments[number % len(marks)].id,
+            AttendanceStatus.LATE,
+            session.minutes - 90,
+            "Későn érkezett",
+        )
+        mark_session(session, marks, lead, session.ends)
     return created
 
 
@@ -266,13 +288,16 @@ def _ensure_closed_run() -> int:
     if run.closed_at is not None:
         return 0
     admin = find_user_by_email(USERS[0].email)
-    before = datetime.combine(run.first_date - timedelta(days=10), datetime.min.time())
+    before = instant_at(run.first_date - timedelta(days=10), time(8), run.zone)
     enrolments = []
     for email in CLOSED_RUN_ENROLMENTS:
         trainee = find_user_by_email(email)
         enrolments.append(find_enrolment(trainee, run) or enrol(trainee, run, before, by=admin))
-    lead = db.session.scalar(sa.select(TrainerAssignment).where(
-        TrainerAssignment.run_id == run.id, TrainerAssignment.role == TrainerRole.LEAD)).trainer
+    lead = db.session.scalar(
+        sa.select(TrainerAssignment).where(
+            TrainerAssignment.run_id == run.id, TrainerAssignment.role == TrainerRole.LEAD
+        )
+    ).trainer
     for number, session in enumerate(run.sessions):
         marks = [
             MarkInput(e.id, AttendanceStatus.ABSENT)
@@ -280,6 +305,6 @@ def _ensure_closed_run() -> int:
             else MarkInput(e.id, AttendanceStatus.PRESENT)
             for e in enrolments
         ]
-        mark_session(session, marks, lead, session.date)
+        mark_session(session, marks, lead, session.ends)
     close_run(run, admin)
     return len(issue_all(run, admin, run.last_date + timedelta(days=3)))

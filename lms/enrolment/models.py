@@ -4,7 +4,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import str_enum, utcnow
+from lms.clock import utcnow
+from lms.db import str_enum
 from lms.extensions import db
 
 

@@ -1,6 +1,5 @@
 """Trainees enrol and cancel; administrators manage a run's roster."""
 
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -9,9 +8,9 @@ from lms.access import scoped_centre_id
 from lms.auth.models import Role
 from lms.auth.permissions import is_admin, require
 from lms.auth.services import find_user_by_email
+from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run, RunStatus
-from lms.db import local_now, local_today
 from lms.enrolment import bp, services
 from lms.enrolment.forms import (
     CancelEnrolmentForm,
@@ -34,33 +33,45 @@ from lms.templating import format_day
 def outcome_message(enrolment: Enrolment, position: int | None) -> str:
     course = enrolment.run.course.title
     return {
-        EnrolmentState.ENROLLED: _("You have a place in %(course)s. We have sent you the "
-                                   "details with a calendar file.", course=course),
-        EnrolmentState.PENDING: _("Your enrolment in %(course)s awaits the centre's approval; "
-                                  "your seat is held meanwhile.", course=course),
-        EnrolmentState.WAITLISTED: _("%(course)s is full: you are number %(position)d on the "
-                                     "waitlist.", course=course, position=position or 0),
+        EnrolmentState.ENROLLED: _(
+            "You have a place in %(course)s. We have sent you the details with a calendar file.",
+            course=course,
+        ),
+        EnrolmentState.PENDING: _(
+            "Your enrolment in %(course)s awaits the centre's approval; "
+            "your seat is held meanwhile.",
+            course=course,
+        ),
+        EnrolmentState.WAITLISTED: _(
+            "%(course)s is full: you are number %(position)d on the waitlist.",
+            course=course,
+            position=position or 0,
+        ),
     }[enrolment.state]
 
 
 # ---------------------------------------------------------------- trainees
+
 
 @bp.app_template_global()
 def my_enrolments(runs) -> dict[int, tuple[Enrolment, int | None]]:
     """For the course page: the current user's enrolment in each of `runs`, in one query."""
     if not current_user.is_authenticated or not runs:
         return {}
-    found = list(db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.user_id == current_user.id,
-                                   Enrolment.run_id.in_([r.id for r in runs]))
-    ))
+    found = list(
+        db.session.scalars(
+            sa.select(Enrolment).where(
+                Enrolment.user_id == current_user.id, Enrolment.run_id.in_([r.id for r in runs])
+            )
+        )
+    )
     positions = waitlist_positions(found)
     return {e.run_id: (e, positions.get(e.id)) for e in found}
 
 
 @bp.app_template_global()
 def enrolment_open(run) -> bool:
-    return services.window_is_open(run, local_today())
+    return services.window_is_open(run, utcnow())
 
 
 @bp.route("/runs/<int:run_id>/enrol", methods=["POST"])
@@ -71,7 +82,7 @@ def enrol(run_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    done = perform(lambda: services.enrol(current_user, run, local_now()))
+    done = perform(lambda: services.enrol(current_user, run, utcnow()))
     if done:
         enrolment = done.value
         position = waitlist_positions([enrolment]).get(enrolment.id)
@@ -88,39 +99,48 @@ def cancel(enrolment_id: int):
         abort(404)  # someone else's enrolment: not even its existence is told
     form = CancelEnrolmentForm()
     if form.validate_on_submit() and perform(
-        lambda: services.cancel_enrolment(enrolment, current_user, local_now(),
-                                          form.reason.data or "")
+        lambda: services.cancel_enrolment(enrolment, current_user, utcnow(), form.reason.data or "")
     ):
-        flash(_("Your enrolment in %(course)s is cancelled.", course=enrolment.run.course.title),
-              "success")
+        flash(
+            _("Your enrolment in %(course)s is cancelled.", course=enrolment.run.course.title),
+            "success",
+        )
     return redirect(url_for("enrolment.dashboard"))
 
 
 @bp.route("/my/")
 @login_required
 def dashboard():
-    data = services.dashboard(current_user, local_today())
+    data = services.dashboard(current_user, utcnow())
     notices = recent_for(current_user)
-    page = render_template("enrolment/dashboard.html", data=data, notices=notices,
-                           cancel_form=CancelEnrolmentForm())
+    page = render_template(
+        "enrolment/dashboard.html", data=data, notices=notices, cancel_form=CancelEnrolmentForm()
+    )
     perform(lambda: mark_seen(notices))
     return page
 
 
 # ---------------------------------------------------------------- administrators
 
+
 def _roster_page(run: Run, **forms):
     roster = services.roster(run)
     move_form = MoveForm()
     move_form.run_id.choices = options(
         (r.id, f"{r.centre.city} · {format_day(r.first_date)} ({r.seats_left})")
-        for r in services.other_runs_of_course(run, local_now())
+        for r in services.other_runs_of_course(run, utcnow())
         if scoped_centre_id(current_user) in (None, r.centre_id)
     )
     forms.setdefault("capacity_form", CapacityForm(data={"capacity": run.capacity}))
     forms.setdefault("enrol_form", EnrolOnBehalfForm())
-    return render_template("enrolment/roster.html", roster=roster, run=run,
-                           reason_form=ReasonForm(), move_form=move_form, **forms)
+    return render_template(
+        "enrolment/roster.html",
+        roster=roster,
+        run=run,
+        reason_form=ReasonForm(),
+        move_form=move_form,
+        **forms,
+    )
 
 
 def _enrolment_for_admin(enrolment_id: int) -> Enrolment:
@@ -142,25 +162,50 @@ def roster(run_id: int):
 def roster_csv(run_id: int):
     run = db.get_or_404(Run, run_id)
     roster = services.roster(run)
-    header = [_("State"), _("Waitlist position"), _("Name"), _("E-mail"), _("Organisation"),
-              _("Job title"), _("County or region"), _("Settlement"), _("Enrolled at"),
-              _("Cancelled at"), _("Cancelled by"), _("Reason")]
+    header = [
+        _("State"),
+        _("Waitlist position"),
+        _("Name"),
+        _("E-mail"),
+        _("Organisation"),
+        _("Job title"),
+        _("County or region"),
+        _("Settlement"),
+        _("Enrolled at"),
+        _("Cancelled at"),
+        _("Cancelled by"),
+        _("Reason"),
+    ]
     labels = state_labels()
     groups = [roster.enrolled, roster.pending, roster.waitlist, roster.cancelled]
     rows = (
-        (labels[e.state], index if e.state == EnrolmentState.WAITLISTED else "",
-         e.user.full_name, e.user.email, e.user.organisation, e.user.job_title,
-         e.user.county, e.user.settlement, e.created_at.strftime("%Y-%m-%d %H:%M"),
-         e.cancelled_at.strftime("%Y-%m-%d %H:%M") if e.cancelled_at else "",
-         e.cancelled_by.full_name if e.cancelled_by else "", e.cancel_reason)
-        for group in groups for index, e in enumerate(group, start=1)
+        (
+            labels[e.state],
+            index if e.state == EnrolmentState.WAITLISTED else "",
+            e.user.full_name,
+            e.user.email,
+            e.user.organisation,
+            e.user.job_title,
+            e.user.county,
+            e.user.settlement,
+            e.created_at.strftime("%Y-%m-%d %H:%M"),
+            e.cancelled_at.strftime("%Y-%m-%d %H:%M") if e.cancelled_at else "",
+            e.cancelled_by.full_name if e.cancelled_by else "",
+            e.cancel_reason,
+        )
+        for group in groups
+        for index, e in enumerate(group, start=1)
     )
     return csv_download(f"roster-{run.course.code}-{run.id}.csv", header, rows)
 
 
 def state_labels() -> dict:
-    return {EnrolmentState.ENROLLED: _("Enrolled"), EnrolmentState.PENDING: _("Pending"),
-            EnrolmentState.WAITLISTED: _("Waitlisted"), EnrolmentState.CANCELLED: _("Cancelled")}
+    return {
+        EnrolmentState.ENROLLED: _("Enrolled"),
+        EnrolmentState.PENDING: _("Pending"),
+        EnrolmentState.WAITLISTED: _("Waitlisted"),
+        EnrolmentState.CANCELLED: _("Cancelled"),
+    }
 
 
 @bp.route("/manage/runs/<int:run_id>/roster/enrol", methods=["POST"])
@@ -173,11 +218,16 @@ def enrol_on_behalf(run_id: int):
         if trainee is None or trainee.role != Role.TRAINEE:
             form.email.errors.append(_("No trainee account has this e-mail address."))
         else:
-            done = perform(lambda: services.enrol(trainee, run, local_now(), by=current_user),
-                           form)
+            done = perform(lambda: services.enrol(trainee, run, utcnow(), by=current_user), form)
             if done:
-                flash(_("%(name)s: %(state)s.", name=trainee.full_name,
-                        state=state_labels()[done.value.state]), "success")
+                flash(
+                    _(
+                        "%(name)s: %(state)s.",
+                        name=trainee.full_name,
+                        state=state_labels()[done.value.state],
+                    ),
+                    "success",
+                )
                 return redirect(url_for("enrolment.roster", run_id=run.id))
     return _roster_page(run, enrol_form=form)
 
@@ -190,8 +240,14 @@ def capacity(run_id: int):
     if form.validate_on_submit():
         done = perform(lambda: services.change_capacity(run, form.capacity.data), form)
         if done:
-            flash(_("Capacity is now %(capacity)d; %(count)d promoted from the waitlist.",
-                    capacity=run.capacity, count=len(done.value)), "success")
+            flash(
+                _(
+                    "Capacity is now %(capacity)d; %(count)d promoted from the waitlist.",
+                    capacity=run.capacity,
+                    count=len(done.value),
+                ),
+                "success",
+            )
             return redirect(url_for("enrolment.roster", run_id=run.id))
     return _roster_page(run, capacity_form=form)
 
@@ -222,7 +278,7 @@ def _with_reason(enrolment_id: int, operation, done_message):
 def refuse(enrolment_id: int):
     return _with_reason(
         enrolment_id,
-        lambda e, reason: services.refuse(e, current_user, reason, local_now()),
+        lambda e, reason: services.refuse(e, current_user, reason, utcnow()),
         lambda e: _("The enrolment of %(name)s is refused.", name=e.user.full_name),
     )
 
@@ -232,8 +288,9 @@ def refuse(enrolment_id: int):
 def cancel_for_trainee(enrolment_id: int):
     return _with_reason(
         enrolment_id,
-        lambda e, reason: services.cancel_enrolment(e, current_user, local_now(), reason,
-                                                    CancelKind.BY_ADMIN),
+        lambda e, reason: services.cancel_enrolment(
+            e, current_user, utcnow(), reason, CancelKind.BY_ADMIN
+        ),
         lambda e: _("The enrolment of %(name)s is cancelled.", name=e.user.full_name),
     )
 
@@ -244,7 +301,8 @@ def move(enrolment_id: int):
     enrolment = _enrolment_for_admin(enrolment_id)
     form = MoveForm()
     form.run_id.choices = options(
-        (r.id, str(r.id)) for r in services.other_runs_of_course(enrolment.run, local_now())
+        (r.id, str(r.id))
+        for r in services.other_runs_of_course(enrolment.run, utcnow())
         if scoped_centre_id(current_user) in (None, r.centre_id)
     )
     if not form.validate_on_submit():
@@ -252,9 +310,14 @@ def move(enrolment_id: int):
         return _back_to_roster(enrolment)
     target = db.get_or_404(Run, form.run_id.data)
     source_id = enrolment.run_id
-    if perform(lambda: services.move_enrolment(enrolment, target, current_user,
-                                                          local_now())):
-        flash(_("%(name)s is moved to %(city)s, %(day)s.", name=enrolment.user.full_name,
-                city=target.centre.city, day=format_day(target.first_date)), "success")
+    if perform(lambda: services.move_enrolment(enrolment, target, current_user, utcnow())):
+        flash(
+            _(
+                "%(name)s is moved to %(city)s, %(day)s.",
+                name=enrolment.user.full_name,
+                city=target.centre.city,
+                day=format_day(target.first_date),
+            ),
+            "success",
+        )
     return redirect(url_for("enrolment.roster", run_id=source_id))
-

@@ -8,15 +8,15 @@ loser of a race matches no row and is told so.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User
+from lms.clock import utcnow
 from lms.courses.models import Run, RunStatus, Session
 from lms.courses.services import cancel_run, describe_session, save_run
-from lms.db import utcnow
 from lms.enrolment import messages
 from lms.enrolment.models import (
     ACTIVE_STATES,
@@ -36,13 +36,19 @@ from lms.templating import format_day
 
 # Two clicks (or two administrators) raced to enrol the same trainee in the same
 # run: the second insert trips the one-enrolment-per-trainee-per-run constraint.
-explain_constraint("uq_enrolment_run_id_user_id",
-                   lambda: _("There is already an enrolment of this trainee in this run."))
+explain_constraint(
+    "uq_enrolment_run_id_user_id",
+    lambda: _("There is already an enrolment of this trainee in this run."),
+)
 # The capacity was lowered while trainees took places (run.enrolled_count <= capacity).
-explain_constraint("ck_run_seats",
-                   lambda: _("Trainees took places in this run at the same moment: the "
-                             "capacity cannot go below the places now held. Nothing was "
-                             "saved: please look at the roster again."))
+explain_constraint(
+    "ck_run_seats",
+    lambda: _(
+        "Trainees took places in this run at the same moment: the "
+        "capacity cannot go below the places now held. Nothing was "
+        "saved: please look at the roster again."
+    ),
+)
 explain_constraint("ck_run_capacity_positive", lambda: _("Capacity must be at least 1."))
 
 # ---------------------------------------------------------------- seats and states
@@ -69,8 +75,9 @@ def _release_seat(run: Run) -> None:
     db.session.expire(run, ["enrolled_count"])
 
 
-def _move(enrolment: Enrolment, to: EnrolmentState, by: User | None, reason: str = "",
-          **values) -> bool:
+def _move(
+    enrolment: Enrolment, to: EnrolmentState, by: User | None, reason: str = "", **values
+) -> bool:
     """Change the state, but only from the state this caller saw; False if it changed meanwhile."""
     seen = enrolment.state
     result = db.session.execute(
@@ -81,19 +88,27 @@ def _move(enrolment: Enrolment, to: EnrolmentState, by: User | None, reason: str
     )
     if result.rowcount != 1:
         return False
-    db.session.add(EnrolmentEvent(enrolment_id=enrolment.id, by=by, from_state=seen, to_state=to,
-                                  reason=reason))
+    db.session.add(
+        EnrolmentEvent(
+            enrolment_id=enrolment.id, by=by, from_state=seen, to_state=to, reason=reason
+        )
+    )
     db.session.flush()
     db.session.expire(enrolment)
     return True
 
 
 def _changed_meanwhile() -> DomainError:
-    return DomainError(_("This enrolment was changed by someone else meanwhile. "
-                         "Please reload the page and try again."))
+    return DomainError(
+        _(
+            "This enrolment was changed by someone else meanwhile. "
+            "Please reload the page and try again."
+        )
+    )
 
 
 # ---------------------------------------------------------------- queries
+
 
 def find_enrolment(user: User, run: Run) -> Enrolment | None:
     return db.session.scalar(
@@ -120,8 +135,10 @@ def find_clash(
             Session.run_id.not_in(excluded),
             Session.date.in_(days),
         )
-        .options(joinedload(Session.run).joinedload(Run.course),
-                 joinedload(Session.run).joinedload(Run.centre))
+        .options(
+            joinedload(Session.run).joinedload(Run.course),
+            joinedload(Session.run).joinedload(Run.centre),
+        )
     ).all()
     for mine in run.sessions:
         for other in theirs:
@@ -130,12 +147,10 @@ def find_clash(
     return None
 
 
-def _first_start(run: Run) -> datetime | None:
-    first = run.sessions[0] if run.sessions else None
-    return datetime.combine(first.date, first.starts_at) if first else None
-
-
-def window_is_open(run: Run, today: date) -> bool:
+def window_is_open(run: Run, now: datetime) -> bool:
+    """Whether trainees may enrol themselves at the instant `now`: the window's dates
+    (and the day of the first session, which ends it) are days at the run's centre."""
+    today = run.today(now)
     if run.enrolment_opens and today < run.enrolment_opens:
         return False
     if run.enrolment_closes and today > run.enrolment_closes:
@@ -143,34 +158,47 @@ def window_is_open(run: Run, today: date) -> bool:
     return run.first_date is None or today < run.first_date
 
 
+def enrolment_closed_on(run: Run) -> date | None:
+    """The last day trainees could enrol: the closing date, else the eve of the first session."""
+    if run.enrolment_closes:
+        return run.enrolment_closes
+    return run.first_date - timedelta(days=1) if run.first_date else None
+
+
 # ---------------------------------------------------------------- enrolling
+
 
 def _refuse_if_closed(run: Run, now: datetime, by_admin: bool) -> None:
     if run.status == RunStatus.CANCELLED:
         raise DomainError(_("This run has been cancelled."))
     if run.status != RunStatus.PUBLISHED:
         raise DomainError(_("This run is not open for enrolment."))
-    start = _first_start(run)
-    if start is not None and now >= start:
+    if run.has_started(now):
         raise DomainError(_("This run has already started."))
     if by_admin:
         return
-    if run.enrolment_opens and now.date() < run.enrolment_opens:
+    if run.enrolment_opens and run.today(now) < run.enrolment_opens:
         raise DomainError(_("Enrolment opens on %(day)s.", day=format_day(run.enrolment_opens)))
-    if not window_is_open(run, now.date()):
-        raise DomainError(_("Enrolment for this run closed on %(day)s.",
-                            day=format_day(run.enrolment_closes)))
+    if not window_is_open(run, now):
+        raise DomainError(
+            _("Enrolment for this run closed on %(day)s.", day=format_day(enrolment_closed_on(run)))
+        )
 
 
 def _refuse_clash(user: User, run: Run, ignore_run: Run | None = None) -> None:
     clash = find_clash(user, run, ignore_run)
     if clash:
         theirs, mine = clash
-        raise DomainError(_(
-            "The session %(mine)s overlaps %(course)s in %(city)s (%(theirs)s), "
-            "where you already have a place.",
-            mine=describe_session(mine), course=theirs.run.course.title,
-            city=theirs.run.centre.city, theirs=describe_session(theirs)))
+        raise DomainError(
+            _(
+                "The session %(mine)s overlaps %(course)s in %(city)s (%(theirs)s), "
+                "where you already have a place.",
+                mine=describe_session(mine),
+                course=theirs.run.course.title,
+                city=theirs.run.centre.city,
+                theirs=describe_session(theirs),
+            )
+        )
 
 
 def enrol(user: User, run: Run, now: datetime, by: User | None = None) -> Enrolment:
@@ -188,33 +216,44 @@ def enrol(user: User, run: Run, now: datetime, by: User | None = None) -> Enrolm
     _refuse_if_closed(run, now, by_admin)
     enrolment = find_enrolment(user, run)
     if enrolment is not None and enrolment.state in ACTIVE_STATES:
-        raise DomainError({
-            EnrolmentState.ENROLLED: _("You already have a place in this run."),
-            EnrolmentState.PENDING: _("Your enrolment in this run already awaits approval."),
-            EnrolmentState.WAITLISTED: _("You are already on the waitlist of this run."),
-        }[enrolment.state])
+        raise DomainError(
+            {
+                EnrolmentState.ENROLLED: _("You already have a place in this run."),
+                EnrolmentState.PENDING: _("Your enrolment in this run already awaits approval."),
+                EnrolmentState.WAITLISTED: _("You are already on the waitlist of this run."),
+            }[enrolment.state]
+        )
     _refuse_clash(user, run)
 
     if enrolment is None:
         # The unique (run, user) constraint stops a double click racing itself.
-        enrolment = Enrolment(run=run, user=user, state=EnrolmentState.CANCELLED,
-                              created_at=now)
+        enrolment = Enrolment(run=run, user=user, state=EnrolmentState.CANCELLED, created_at=now)
         db.session.add(enrolment)
         db.session.flush()
         first_time = True
     else:
         first_time = False
     if _take_seat(run):
-        to = EnrolmentState.PENDING if run.approval_required and not by_admin \
+        to = (
+            EnrolmentState.PENDING
+            if run.approval_required and not by_admin
             else EnrolmentState.ENROLLED
+        )
         values = {"waitlisted_at": None}
     else:
         to, values = EnrolmentState.WAITLISTED, {"waitlisted_at": now}
     reason = _("Enrolled by %(name)s", name=by.full_name) if by_admin else ""
     values.update(cancelled_at=None, cancelled_by_id=None, cancel_kind=None, cancel_reason="")
     if first_time:
-        db.session.add(EnrolmentEvent(enrolment_id=enrolment.id, by=by or user, from_state=None,
-                                      to_state=to, reason=reason))
+        db.session.add(
+            EnrolmentEvent(
+                enrolment_id=enrolment.id,
+                by=by or user,
+                from_state=None,
+                to_state=to,
+                reason=reason,
+            )
+        )
         for key, value in values.items():
             setattr(enrolment, key, value)
         enrolment.state = to
@@ -233,8 +272,11 @@ def promote_from_waitlist(run: Run) -> list[Enrolment]:
     while True:
         candidate = db.session.scalar(
             sa.select(Enrolment)
-            .where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.WAITLISTED,
-                   Enrolment.id.not_in(skipped))
+            .where(
+                Enrolment.run_id == run.id,
+                Enrolment.state == EnrolmentState.WAITLISTED,
+                Enrolment.id.not_in(skipped),
+            )
             .order_by(Enrolment.waitlisted_at, Enrolment.id)
             .limit(1)
         )
@@ -249,8 +291,13 @@ def promote_from_waitlist(run: Run) -> list[Enrolment]:
             skipped.add(candidate.id)
 
 
-def cancel_enrolment(enrolment: Enrolment, by: User, now: datetime, reason: str = "",
-                     kind: CancelKind = CancelKind.BY_TRAINEE) -> Enrolment:
+def cancel_enrolment(
+    enrolment: Enrolment,
+    by: User,
+    now: datetime,
+    reason: str = "",
+    kind: CancelKind = CancelKind.BY_TRAINEE,
+) -> Enrolment:
     """Cancel a place or a waitlist entry; a freed seat goes to the waitlist at once."""
     run = enrolment.run
     if enrolment.state == EnrolmentState.CANCELLED:
@@ -258,16 +305,22 @@ def cancel_enrolment(enrolment: Enrolment, by: User, now: datetime, reason: str 
     if run.status == RunStatus.CLOSED:
         raise DomainError(_("The run is closed; its enrolments can no longer change."))
     if kind == CancelKind.BY_TRAINEE:
-        start = _first_start(run)
-        if start is not None and now >= start:
-            raise DomainError(_("The training has started; please contact the centre to "
-                                "cancel."))
+        if run.has_started(now):
+            raise DomainError(_("The training has started; please contact the centre to cancel."))
     elif kind in (CancelKind.BY_ADMIN, CancelKind.REFUSED) and not reason.strip():
         raise DomainError(_("Give the reason."), "reason")
     held = enrolment.holds_seat
-    if not _move(enrolment, EnrolmentState.CANCELLED, by, reason.strip(), cancelled_at=now,
-                 cancelled_by_id=by.id, cancel_kind=kind, cancel_reason=reason.strip(),
-                 waitlisted_at=None):
+    if not _move(
+        enrolment,
+        EnrolmentState.CANCELLED,
+        by,
+        reason.strip(),
+        cancelled_at=now,
+        cancelled_by_id=by.id,
+        cancel_kind=kind,
+        cancel_reason=reason.strip(),
+        waitlisted_at=None,
+    ):
         raise _changed_meanwhile()
     if kind != CancelKind.MOVED:
         messages.tell_about(enrolment, EnrolmentState.CANCELLED)
@@ -307,8 +360,12 @@ def change_capacity(run: Run, capacity: int) -> list[Enrolment]:
         raise DomainError(_("Capacity must be at least 1."), "capacity")
     if capacity < run.enrolled_count:
         raise DomainError(
-            _("%(count)d trainees already hold a place; capacity cannot go below that.",
-              count=run.enrolled_count), "capacity")
+            _(
+                "%(count)d trainees already hold a place; capacity cannot go below that.",
+                count=run.enrolled_count,
+            ),
+            "capacity",
+        )
     run.capacity = capacity
     db.session.flush()
     return promote_from_waitlist(run)
@@ -318,12 +375,11 @@ def other_runs_of_course(run: Run, now: datetime) -> list[Run]:
     """Where a trainee of `run` could be moved: published runs of the same course not yet begun."""
     runs = db.session.scalars(
         sa.select(Run)
-        .where(Run.course_id == run.course_id, Run.id != run.id,
-               Run.status == RunStatus.PUBLISHED)
+        .where(Run.course_id == run.course_id, Run.id != run.id, Run.status == RunStatus.PUBLISHED)
         .options(selectinload(Run.sessions), joinedload(Run.centre))
         .order_by(Run.id)
     ).unique()
-    return [r for r in runs if (_first_start(r) or now) > now]
+    return [r for r in runs if not r.has_started(now)]
 
 
 def move_enrolment(enrolment: Enrolment, target: Run, by: User, now: datetime) -> Enrolment:
@@ -336,13 +392,15 @@ def move_enrolment(enrolment: Enrolment, target: Run, by: User, now: datetime) -
     _refuse_if_closed(target, now, by_admin=True)
     existing = find_enrolment(enrolment.user, target)
     if existing is not None and existing.state in ACTIVE_STATES:
-        raise DomainError(_("%(name)s is already in that run.", name=enrolment.user.full_name),
-                          "run_id")
+        raise DomainError(
+            _("%(name)s is already in that run.", name=enrolment.user.full_name), "run_id"
+        )
     _refuse_clash(enrolment.user, target, ignore_run=source)
     if target.seats_left < 1:
         raise DomainError(_("That run is full."), "run_id")
-    note = _("Moved to %(city)s, %(day)s", city=target.centre.city,
-             day=format_day(target.first_date))
+    note = _(
+        "Moved to %(city)s, %(day)s", city=target.centre.city, day=format_day(target.first_date)
+    )
     cancel_enrolment(enrolment, by, now, note, CancelKind.MOVED)
     moved = enrol(enrolment.user, target, now, by=by)
     if moved.state != EnrolmentState.ENROLLED:  # the last seat went meanwhile
@@ -354,12 +412,19 @@ def cancel_run_and_enrolments(run: Run, by: User, reason: str, now: datetime) ->
     """Cancel a run; everyone in it is told, and their enrolments are kept as cancelled."""
     cancel_run(run, by, reason)
     for enrolment in db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.run_id == run.id,
-                                   Enrolment.state.in_(ACTIVE_STATES))
+        sa.select(Enrolment).where(Enrolment.run_id == run.id, Enrolment.state.in_(ACTIVE_STATES))
     ):
-        if not _move(enrolment, EnrolmentState.CANCELLED, by, reason, cancelled_at=now,
-                     cancelled_by_id=by.id, cancel_kind=CancelKind.RUN_CANCELLED,
-                     cancel_reason=reason, waitlisted_at=None):
+        if not _move(
+            enrolment,
+            EnrolmentState.CANCELLED,
+            by,
+            reason,
+            cancelled_at=now,
+            cancelled_by_id=by.id,
+            cancel_kind=CancelKind.RUN_CANCELLED,
+            cancel_reason=reason,
+            waitlisted_at=None,
+        ):
             raise _changed_meanwhile()
         messages.tell_run_cancelled(enrolment, reason)
     run.enrolled_count = 0
@@ -368,6 +433,7 @@ def cancel_run_and_enrolments(run: Run, by: User, reason: str, now: datetime) ->
 
 
 # ---------------------------------------------------------------- pages
+
 
 @dataclass
 class Roster:
@@ -381,14 +447,18 @@ class Roster:
 def roster(run: Run) -> Roster:
     """Everyone who ever enrolled in the run, grouped by state, the waitlist in order."""
     rows = db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.run_id == run.id)
+        sa.select(Enrolment)
+        .where(Enrolment.run_id == run.id)
         .options(joinedload(Enrolment.user), joinedload(Enrolment.cancelled_by))
         .order_by(Enrolment.waitlisted_at, Enrolment.created_at, Enrolment.id)
     )
     result = Roster(run)
-    groups = {EnrolmentState.ENROLLED: result.enrolled, EnrolmentState.PENDING: result.pending,
-              EnrolmentState.WAITLISTED: result.waitlist,
-              EnrolmentState.CANCELLED: result.cancelled}
+    groups = {
+        EnrolmentState.ENROLLED: result.enrolled,
+        EnrolmentState.PENDING: result.pending,
+        EnrolmentState.WAITLISTED: result.waitlist,
+        EnrolmentState.CANCELLED: result.cancelled,
+    }
     for enrolment in rows:
         groups[enrolment.state].append(enrolment)
     result.enrolled.sort(key=lambda e: e.user.full_name.casefold())
@@ -404,20 +474,24 @@ class Dashboard:
     progress: dict[int, Progress]
 
 
-def dashboard(user: User, today: date) -> Dashboard:
-    """"My trainings": upcoming sessions, enrolments now and past, in a fixed number of queries."""
-    enrolments = list(db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.user_id == user.id)
-        .options(
-            joinedload(Enrolment.run).joinedload(Run.course),
-            joinedload(Enrolment.run).joinedload(Run.centre),
-            joinedload(Enrolment.run).selectinload(Run.sessions),
-        )
-        .order_by(Enrolment.id.desc())
-    ).unique())
+def dashboard(user: User, now: datetime) -> Dashboard:
+    """ "My trainings": upcoming sessions, enrolments now and past, in a fixed number of queries."""
+    enrolments = list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .where(Enrolment.user_id == user.id)
+            .options(
+                joinedload(Enrolment.run).joinedload(Run.course),
+                joinedload(Enrolment.run).joinedload(Run.centre),
+                joinedload(Enrolment.run).selectinload(Run.sessions),
+            )
+            .order_by(Enrolment.id.desc())
+        ).unique()
+    )
     current, past, upcoming = [], [], []
     for enrolment in enrolments:
         run = enrolment.run
+        today = run.today(now)
         finished = run.status == RunStatus.CLOSED or (run.last_date and run.last_date < today)
         if finished and enrolment.state != EnrolmentState.CANCELLED:
             past.append(enrolment)
@@ -426,5 +500,6 @@ def dashboard(user: User, today: date) -> Dashboard:
         if enrolment.state in SEAT_STATES and run.status == RunStatus.PUBLISHED:
             upcoming += [(s, enrolment) for s in run.sessions if s.date >= today]
     upcoming.sort(key=lambda pair: (pair[0].date, pair[0].starts_at))
-    return Dashboard(upcoming, current, past, waitlist_positions(enrolments),
-                     progress_for(enrolments))
+    return Dashboard(
+        upcoming, current, past, waitlist_positions(enrolments), progress_for(enrolments)
+    )

@@ -6,10 +6,10 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from lms.access import only_visible_runs, scoped_centre_id
+from lms.clock import utcnow
 from lms.courses import services
 from lms.courses.forms import CancelRunForm, ConfirmForm, RunForm, SessionForm
 from lms.courses.models import Centre, Course, CourseStatus, Run, RunStatus, Session
-from lms.db import local_now
 from lms.enrolment import services as enrolments
 from lms.extensions import db
 from lms.formtools import int_arg, options
@@ -63,8 +63,12 @@ def edit_run(run_id: int | None = None):
     if form.validate_on_submit():
         course = db.get_or_404(Course, form.course_id.data)
         centre = db.get_or_404(Centre, form.centre_id.data)
-        done = perform(lambda: enrolments.save_run_and_promote(
-            run, course=course, centre=centre, **form.run_fields()), form)
+        done = perform(
+            lambda: enrolments.save_run_and_promote(
+                run, course=course, centre=centre, **form.run_fields()
+            ),
+            form,
+        )
         if done:
             flash(_("The run is saved."), "success")
             return redirect(url_for("manage.run", run_id=done.value.id))
@@ -148,8 +152,12 @@ def cancel_run(run_id: int):
     run = db.get_or_404(Run, run_id)
     form = CancelRunForm()
     if form.validate_on_submit():
-        if perform(lambda: enrolments.cancel_run_and_enrolments(
-                run, current_user, form.reason.data, local_now()), form):
+        if perform(
+            lambda: enrolments.cancel_run_and_enrolments(
+                run, current_user, form.reason.data, utcnow()
+            ),
+            form,
+        ):
             flash(_("The run is cancelled. It stays on record with its enrolments."), "success")
             return redirect(url_for("manage.run", run_id=run.id))
     return _render_run(run, SessionForm(formdata=None), cancel_form=form)

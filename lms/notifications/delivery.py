@@ -11,7 +11,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask import current_app
 
-from lms.db import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.notifications.models import Notification, OutboxState
 
@@ -68,15 +68,23 @@ def email_for(notification: Notification) -> EmailMessage:
     message["Message-ID"] = f"<notification-{notification.id}@{config['MAIL_DOMAIN']}>"
     message.set_content(notification.body)
     if notification.ics:
-        message.add_attachment(notification.ics.encode(), maintype="text", subtype="calendar",
-                               filename="sessions.ics", params={"method": "PUBLISH"})
+        message.add_attachment(
+            notification.ics.encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="sessions.ics",
+            params={"method": "PUBLISH"},
+        )
     return message
 
 
 def console_text(message: EmailMessage) -> str:
     """The message as a person reads it: headers, then the plain text (links intact)."""
-    lines = [f"{name}: {value}" for name, value in message.items()
-             if name not in ("Content-Type", "Content-Transfer-Encoding", "MIME-Version")]
+    lines = [
+        f"{name}: {value}"
+        for name, value in message.items()
+        if name not in ("Content-Type", "Content-Transfer-Encoding", "MIME-Version")
+    ]
     body = message.get_body(preferencelist=("plain",))
     lines += ["", body.get_content().rstrip() if body is not None else ""]
     lines += [f"[attachment: {part.get_filename()}]" for part in message.iter_attachments()]
@@ -88,8 +96,9 @@ def _send(message: EmailMessage) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         raise NoMailServer
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
-                      timeout=config["MAIL_TIMEOUT"]) as smtp:
+    with smtplib.SMTP(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+    ) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
@@ -106,11 +115,14 @@ def deliver_outbox(limit: int = 100, console: Callable[[str], None] = _print) ->
     and kept as "not sent: no mail server" until an administrator resends it.
     """
     now = utcnow()
-    due = list(db.session.scalars(
-        sa.select(Notification.id)
-        .where(Notification.state.in_(DUE_STATES), Notification.next_attempt_at <= now)
-        .order_by(Notification.id).limit(limit)
-    ))
+    due = list(
+        db.session.scalars(
+            sa.select(Notification.id)
+            .where(Notification.state.in_(DUE_STATES), Notification.next_attempt_at <= now)
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
     sent = failed = not_sent = 0
     for notification_id in due:
         if not _claim(notification_id):
@@ -132,8 +144,12 @@ def deliver_outbox(limit: int = 100, console: Callable[[str], None] = _print) ->
             delay = min(timedelta(minutes=2 ** min(notification.attempts - 1, 10)), MAX_BACKOFF)
             notification.next_attempt_at = utcnow() + delay
             notification.last_error = f"{type(error).__name__}: {error}"[:1000]
-            log.warning("e-mail %s not sent (attempt %s): %s", notification.id,
-                        notification.attempts, notification.last_error)
+            log.warning(
+                "e-mail %s not sent (attempt %s): %s",
+                notification.id,
+                notification.attempts,
+                notification.last_error,
+            )
         else:
             sent += 1
             notification.state = OutboxState.SENT

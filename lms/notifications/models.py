@@ -4,7 +4,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import str_enum, utcnow
+from lms.clock import utcnow
+from lms.db import str_enum
 from lms.extensions import db
 
 
@@ -31,8 +32,9 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False, index=True)
-    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centre.id"), nullable=True,
-                                                  index=True)
+    centre_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("centre.id"), nullable=True, index=True
+    )
     kind: Mapped[str] = mapped_column(sa.String(30), nullable=False)
     subject: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     body: Mapped[str] = mapped_column(sa.Text, nullable=False)
@@ -44,8 +46,12 @@ class Notification(db.Model):
     seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # The e-mail side of the outbox.
     state: Mapped[OutboxState] = mapped_column(
-        str_enum(OutboxState, "outbox_state"), nullable=False, default=OutboxState.WAITING,
-        server_default=OutboxState.WAITING.value, index=True)
+        str_enum(OutboxState, "outbox_state"),
+        nullable=False,
+        default=OutboxState.WAITING,
+        server_default=OutboxState.WAITING.value,
+        index=True,
+    )
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     attempts: Mapped[int] = mapped_column(nullable=False, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)

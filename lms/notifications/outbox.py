@@ -9,7 +9,7 @@ administrators see them.
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from lms.db import utcnow
+from lms.clock import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -24,8 +24,9 @@ def _visible(stmt, centre_id: int | None):
     return stmt if centre_id is None else stmt.where(Notification.centre_id == centre_id)
 
 
-def outbox_page(centre_id: int | None, state: OutboxState | None = None,
-                before: int | None = None) -> tuple[list[Notification], int | None]:
+def outbox_page(
+    centre_id: int | None, state: OutboxState | None = None, before: int | None = None
+) -> tuple[list[Notification], int | None]:
     """One page of messages, newest first, and the id to continue from (None: last page).
 
     Keyset paging (`id < before`) with the recipient joined: one query per page,
@@ -44,8 +45,9 @@ def outbox_page(centre_id: int | None, state: OutboxState | None = None,
 
 def visible_message(notification_id: int, centre_id: int | None) -> Notification | None:
     """The message, if an administrator of `centre_id` (None: network) may see it."""
-    return db.session.scalar(_visible(sa.select(Notification), centre_id)
-                             .where(Notification.id == notification_id))
+    return db.session.scalar(
+        _visible(sa.select(Notification), centre_id).where(Notification.id == notification_id)
+    )
 
 
 def resend(notification: Notification) -> None:
@@ -61,7 +63,8 @@ def resend_all_failing(centre_id: int | None) -> int:
     """Queue again every failing or unsent (no mail server) message; returns how many.
     Through the ORM, one by one, so that each is in the audit log with who resent it."""
     stmt = sa.select(Notification).where(
-        Notification.state.in_((OutboxState.FAILING, OutboxState.NO_SERVER)))
+        Notification.state.in_((OutboxState.FAILING, OutboxState.NO_SERVER))
+    )
     if centre_id is not None:
         stmt = stmt.where(Notification.centre_id == centre_id)
     messages = db.session.scalars(stmt).all()

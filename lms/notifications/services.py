@@ -9,14 +9,20 @@ from flask import current_app
 from flask_babel import force_locale
 
 from lms.auth.models import User
-from lms.db import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.notifications.models import Notification, OutboxState
 
 
-def notify(user: User, kind: str, render, ics: str | None = None,
-           language: str | None = None, to_address: str | None = None,
-           centre_id: int | None = None) -> Notification:
+def notify(
+    user: User,
+    kind: str,
+    render,
+    ics: str | None = None,
+    language: str | None = None,
+    to_address: str | None = None,
+    centre_id: int | None = None,
+) -> Notification:
     """Queue news for `user`. `render()` returns (subject, body) and runs in their language.
 
     `centre_id`: the centre whose run the news is about (its administrators see the
@@ -27,9 +33,16 @@ def notify(user: User, kind: str, render, ics: str | None = None,
     """
     with force_locale(recipient_locale(user, language)):
         subject, body = render()
-    notification = Notification(user=user, kind=kind, subject=str(subject), body=str(body),
-                                ics=ics, to_address=to_address, centre_id=centre_id,
-                                state=OutboxState.WAITING)
+    notification = Notification(
+        user=user,
+        kind=kind,
+        subject=str(subject),
+        body=str(body),
+        ics=ics,
+        to_address=to_address,
+        centre_id=centre_id,
+        state=OutboxState.WAITING,
+    )
     db.session.add(notification)
     db.session.flush()
     return notification
@@ -52,10 +65,14 @@ def unseen_count(user: User) -> int:
 
 
 def recent_for(user: User, limit: int = 10) -> list[Notification]:
-    return list(db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def mark_seen(notifications: list[Notification]) -> None:

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User
+from lms.clock import utcnow
 from lms.courses import services as courses
 from lms.courses.models import Run, RunStatus, Session
 from lms.courses.services import describe_session
-from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -33,27 +33,37 @@ def covered_sessions(assignment: TrainerAssignment) -> list[Session]:
 
 
 def assignments_of(trainer: User) -> list[TrainerAssignment]:
-    return list(db.session.scalars(
-        sa.select(TrainerAssignment).join(TrainerAssignment.run)
-        .where(TrainerAssignment.trainer_id == trainer.id, TrainerAssignment.removed_at.is_(None),
-               Run.status != RunStatus.CANCELLED)
-        .options(selectinload(TrainerAssignment.sessions),
-                 joinedload(TrainerAssignment.run).selectinload(Run.sessions),
-                 joinedload(TrainerAssignment.run).joinedload(Run.course),
-                 joinedload(TrainerAssignment.run).joinedload(Run.centre))
-    ).unique())
+    return list(
+        db.session.scalars(
+            sa.select(TrainerAssignment)
+            .join(TrainerAssignment.run)
+            .where(
+                TrainerAssignment.trainer_id == trainer.id,
+                TrainerAssignment.removed_at.is_(None),
+                Run.status != RunStatus.CANCELLED,
+            )
+            .options(
+                selectinload(TrainerAssignment.sessions),
+                joinedload(TrainerAssignment.run).selectinload(Run.sessions),
+                joinedload(TrainerAssignment.run).joinedload(Run.course),
+                joinedload(TrainerAssignment.run).joinedload(Run.centre),
+            )
+        ).unique()
+    )
 
 
-def find_trainer_clash(trainer: User, slots: list[Slot],
-                       ignore_run: Run | None = None) -> tuple[Session, Slot] | None:
+def find_trainer_clash(
+    trainer: User, slots: list[Slot], ignore_run: Run | None = None
+) -> tuple[Session, Slot] | None:
     """The first session the trainer already holds that overlaps one of `slots`."""
     for assignment in assignments_of(trainer):
         if ignore_run is not None and assignment.run_id == ignore_run.id:
             continue
         for held in covered_sessions(assignment):
             for slot in slots:
-                if held.id != slot.session.id and held.overlaps(slot.day, slot.starts_at,
-                                                                slot.ends_at):
+                if held.id != slot.session.id and held.overlaps(
+                    slot.day, slot.starts_at, slot.ends_at
+                ):
                     return held, slot
     return None
 
@@ -71,23 +81,36 @@ def lock_trainers(trainers: list[User]) -> None:
     if not ids:
         return
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(User.id).where(User.id.in_(ids)).order_by(User.id)
-                           .with_for_update())
+        db.session.execute(
+            sa.select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update()
+        )
     else:
-        db.session.execute(sa.update(User).where(User.id.in_(ids)).values(id=User.id)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.update(User)
+            .where(User.id.in_(ids))
+            .values(id=User.id)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _clash_error(trainer: User, held: Session, slot: Slot, field: str) -> DomainError:
-    return DomainError(_(
-        "%(trainer)s already trains %(course)s in %(city)s at %(held)s, which overlaps "
-        "%(slot)s.", trainer=trainer.full_name, course=held.run.course.title,
-        city=held.run.centre.city, held=describe_session(held),
-        slot=describe_session(slot.session)), field)
+    return DomainError(
+        _(
+            "%(trainer)s already trains %(course)s in %(city)s at %(held)s, which overlaps "
+            "%(slot)s.",
+            trainer=trainer.full_name,
+            course=held.run.course.title,
+            city=held.run.centre.city,
+            held=describe_session(held),
+            slot=describe_session(slot.session),
+        ),
+        field,
+    )
 
 
-def assign_trainer(run: Run, trainer: User, role: TrainerRole,
-                   sessions: list[Session] | None = None) -> TrainerAssignment:
+def assign_trainer(
+    run: Run, trainer: User, role: TrainerRole, sessions: list[Session] | None = None
+) -> TrainerAssignment:
     """Put a trainer on a run (or some of its sessions); refused if it double-books them."""
     if trainer.role != Role.TRAINER or not trainer.active:
         raise DomainError(_("Choose an active trainer account."), "trainer_id")
@@ -103,8 +126,9 @@ def assign_trainer(run: Run, trainer: User, role: TrainerRole,
     if clash:
         raise _clash_error(trainer, *clash, "trainer_id")
     assignment = db.session.scalar(
-        sa.select(TrainerAssignment).where(TrainerAssignment.run_id == run.id,
-                                           TrainerAssignment.trainer_id == trainer.id)
+        sa.select(TrainerAssignment).where(
+            TrainerAssignment.run_id == run.id, TrainerAssignment.trainer_id == trainer.id
+        )
     ) or TrainerAssignment(run=run, trainer=trainer)  # a removed one comes back
     assignment.role = role
     assignment.removed_at = assignment.removed_by = None
@@ -129,8 +153,9 @@ def save_session(run: Run, session: Session | None, **fields) -> Session:
     """Add or move a session without double-booking any trainer of the run."""
     day, starts_at, ends_at = fields["day"], fields["starts_at"], fields["ends_at"]
     if session is None:  # a new session joins every "all sessions" assignment
-        label = Session(date=day, starts_at=starts_at, ends_at=ends_at,
-                        topic=fields.get("topic", ""))
+        label = Session(
+            date=day, starts_at=starts_at, ends_at=ends_at, topic=fields.get("topic", "")
+        )
         affected = [a for a in run_assignments(run) if not a.sessions]
     else:
         label = session
@@ -162,22 +187,26 @@ def remove_session(run: Run, session: Session, acting: User) -> None:
 
 
 def trainers_of_session(session: Session) -> list[TrainerAssignment]:
-    return [a for a in run_assignments(session.run)
-            if not a.sessions or session in a.sessions]
+    return [a for a in run_assignments(session.run) if not a.sessions or session in a.sessions]
 
 
 def run_assignments(run: Run, removed: bool = False) -> list[TrainerAssignment]:
     """The run's trainers now, or (`removed=True`) those taken off it, latest first."""
-    stmt = (sa.select(TrainerAssignment).where(TrainerAssignment.run_id == run.id)
-            .options(selectinload(TrainerAssignment.sessions),
-                     joinedload(TrainerAssignment.trainer)))
+    stmt = (
+        sa.select(TrainerAssignment)
+        .where(TrainerAssignment.run_id == run.id)
+        .options(selectinload(TrainerAssignment.sessions), joinedload(TrainerAssignment.trainer))
+    )
     if removed:
-        stmt = (stmt.where(TrainerAssignment.removed_at.is_not(None))
-                .options(joinedload(TrainerAssignment.removed_by))
-                .order_by(TrainerAssignment.removed_at.desc()))
+        stmt = (
+            stmt.where(TrainerAssignment.removed_at.is_not(None))
+            .options(joinedload(TrainerAssignment.removed_by))
+            .order_by(TrainerAssignment.removed_at.desc())
+        )
     else:
-        stmt = (stmt.where(TrainerAssignment.removed_at.is_(None))
-                .order_by(TrainerAssignment.role, TrainerAssignment.id))
+        stmt = stmt.where(TrainerAssignment.removed_at.is_(None)).order_by(
+            TrainerAssignment.role, TrainerAssignment.id
+        )
     return list(db.session.scalars(stmt).unique())
 
 
@@ -188,8 +217,14 @@ def is_trainer_of(user: User, session: Session) -> bool:
 
 
 def is_trainer_of_run(user: User, run: Run) -> bool:
-    return user.role == Role.TRAINER and db.session.scalar(
-        sa.select(sa.func.count(TrainerAssignment.id))
-        .where(TrainerAssignment.run_id == run.id, TrainerAssignment.trainer_id == user.id,
-               TrainerAssignment.removed_at.is_(None))
-    ) > 0
+    return (
+        user.role == Role.TRAINER
+        and db.session.scalar(
+            sa.select(sa.func.count(TrainerAssignment.id)).where(
+                TrainerAssignment.run_id == run.id,
+                TrainerAssignment.trainer_id == user.id,
+                TrainerAssignment.removed_at.is_(None),
+            )
+        )
+        > 0
+    )

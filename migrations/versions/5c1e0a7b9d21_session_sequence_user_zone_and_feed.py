@@ -22,7 +22,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sequence', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('updated_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False))
+        batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=False), server_default=sa.func.current_timestamp(), nullable=False))
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('time_zone', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('calendar_key', sa.String(length=64), nullable=True))

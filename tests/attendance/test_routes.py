@@ -1,5 +1,5 @@
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -10,6 +10,7 @@ from lms.attendance.services import MarkInput
 from lms.enrolment.services import enrol
 from lms.trainers.models import TrainerRole
 from lms.trainers.services import assign_trainer
+from tests.conftest import at
 
 TODAY = date.today()
 
@@ -22,13 +23,14 @@ def text(response) -> str:
 def setup(db, make_user, make_course, make_run):
     """A 24-hour run whose first two sessions are past and two are ahead; two trainees."""
     start = TODAY - timedelta(days=1)
-    run = make_run(course=make_course(total_hours=24, title="Közösségfejlesztés"),
-                   sessions=[(start + timedelta(days=i), time(9), time(15), 360)
-                             for i in range(4)])
+    run = make_run(
+        course=make_course(total_hours=24, title="Közösségfejlesztés"),
+        sessions=[(start + timedelta(days=i), time(9), time(15), 360) for i in range(4)],
+    )
     trainer = make_user(role="trainer", full_name="Horváth Gábor")
     assign_trainer(run, trainer, TrainerRole.LEAD)
     admin = make_user(role="admin")
-    before = datetime.combine(start - timedelta(days=5), time(8))
+    before = at(start - timedelta(days=5), time(8))
     tunde = enrol(make_user(full_name="Szőke Tünde"), run, before, by=admin)
     ivan = enrol(make_user(full_name="Иван Георгиев"), run, before, by=admin)
     db.session.commit()
@@ -52,9 +54,16 @@ def test_trainer_marks_one_late_and_the_rest_present(client, auth, db, setup):
     page = f"/sessions/{session.id}/attendance"
     prefilled = text(client.get(page + "?all=present"))
     assert prefilled.count('<option value="present" selected>') == 2
-    response = client.submit(page, {f"status-{tunde.id}": "late", f"hours-{tunde.id}": "2,5",
-                                    f"note-{tunde.id}": "Késett a busz",
-                                    f"status-{ivan.id}": "present"}, follow_redirects=True)
+    response = client.submit(
+        page,
+        {
+            f"status-{tunde.id}": "late",
+            f"hours-{tunde.id}": "2,5",
+            f"note-{tunde.id}": "Késett a busz",
+            f"status-{ivan.id}": "present",
+        },
+        follow_redirects=True,
+    )
     assert "2 marks changed" in text(response)
     register = text(client.get(f"/runs/{run.id}/register"))
     assert "2.5*" in register and ">6<" in register
@@ -66,12 +75,19 @@ def test_bad_hours_are_refused_next_to_the_row(client, auth, setup):
     run, trainer, _admin, tunde, ivan = setup
     auth.login(trainer)
     page = f"/sessions/{run.sessions[1].id}/attendance"
-    html = text(client.submit(page, {f"status-{tunde.id}": "late", f"hours-{tunde.id}": "2.4",
-                                     f"status-{ivan.id}": "present"}))
+    html = text(
+        client.submit(
+            page,
+            {
+                f"status-{tunde.id}": "late",
+                f"hours-{tunde.id}": "2.4",
+                f"status-{ivan.id}": "present",
+            },
+        )
+    )
     assert f'id="row-error-{tunde.id}"' in html and "quarter hours" in html
     assert services.marks_of(run.sessions[1]) == {}  # nothing saved, not even Ivan's
-    html = text(client.submit(page, {f"status-{tunde.id}": "left_early",
-                                     f"hours-{tunde.id}": "7"}))
+    html = text(client.submit(page, {f"status-{tunde.id}": "left_early", f"hours-{tunde.id}": "7"}))
     assert f'id="row-error-{tunde.id}"' in html and "from 0 to 6" in html
 
 
@@ -80,22 +96,26 @@ def test_other_trainers_and_trainees_are_kept_out(client, auth, make_user, setup
     session = run.sessions[0]
     for outsider in (make_user(role="trainer"), make_user()):
         auth.login(outsider)
-        for url in (f"/sessions/{session.id}/attendance", f"/runs/{run.id}/register",
-                    f"/sessions/{session.id}/attendance/history",
-                    f"/runs/{run.id}/register.xlsx"):
+        for url in (
+            f"/sessions/{session.id}/attendance",
+            f"/runs/{run.id}/register",
+            f"/sessions/{session.id}/attendance/history",
+            f"/runs/{run.id}/register.xlsx",
+        ):
             assert client.get(url).status_code == 403, url
         auth.logout()
 
 
-def test_locked_session_is_read_only_for_the_trainer(client, auth, app, db, make_user,
-                                                     make_course, make_run):
+def test_locked_session_is_read_only_for_the_trainer(
+    client, auth, app, db, make_user, make_course, make_run
+):
     long_ago = TODAY - timedelta(days=app.config["ATTENDANCE_LOCK_DAYS"] + 3)
-    run = make_run(course=make_course(total_hours=6),
-                   sessions=[(long_ago, time(9), time(15), 360)])
+    run = make_run(course=make_course(total_hours=6), sessions=[(long_ago, time(9), time(15), 360)])
     trainer = make_user(role="trainer")
     assign_trainer(run, trainer, TrainerRole.LEAD)
-    trainee = enrol(make_user(), run, datetime.combine(long_ago - timedelta(days=5), time(8)),
-                    by=make_user(role="admin"))
+    trainee = enrol(
+        make_user(), run, at(long_ago - timedelta(days=5), time(8)), by=make_user(role="admin")
+    )
     db.session.commit()
     auth.login(trainer)
     page = f"/sessions/{run.sessions[0].id}/attendance"
@@ -108,9 +128,15 @@ def test_locked_session_is_read_only_for_the_trainer(client, auth, app, db, make
 
 def test_register_exports_open_with_the_right_totals(client, auth, db, setup):
     run, trainer, admin, tunde, ivan = setup
-    services.mark_session(run.sessions[0], [
-        MarkInput(tunde.id, AttendanceStatus.LATE, 270),
-        MarkInput(ivan.id, AttendanceStatus.PRESENT)], trainer, TODAY)
+    services.mark_session(
+        run.sessions[0],
+        [
+            MarkInput(tunde.id, AttendanceStatus.LATE, 270),
+            MarkInput(ivan.id, AttendanceStatus.PRESENT),
+        ],
+        trainer,
+        at(TODAY),
+    )
     db.session.commit()
     auth.login(admin)
     response = client.get(f"/runs/{run.id}/register.xlsx")
@@ -130,9 +156,15 @@ def test_register_exports_open_with_the_right_totals(client, auth, db, setup):
 def test_admin_closes_a_fully_marked_run(client, auth, db, setup):
     run, trainer, admin, tunde, ivan = setup
     for session in run.sessions:
-        services.mark_session(session, [MarkInput(tunde.id, AttendanceStatus.PRESENT),
-                                        MarkInput(ivan.id, AttendanceStatus.ABSENT)],
-                              admin, session.date)
+        services.mark_session(
+            session,
+            [
+                MarkInput(tunde.id, AttendanceStatus.PRESENT),
+                MarkInput(ivan.id, AttendanceStatus.ABSENT),
+            ],
+            admin,
+            session.ends,
+        )
     db.session.commit()
     auth.login(admin)
     page = f"/runs/{run.id}/register"
@@ -142,20 +174,29 @@ def test_admin_closes_a_fully_marked_run(client, auth, db, setup):
     assert tunde.outcome.value == "completed"
 
 
-def test_admin_assigns_a_trainer_and_sees_the_clash(client, auth, db, make_user, make_run,
-                                                    make_course, make_centre):
+def test_admin_assigns_a_trainer_and_sees_the_clash(
+    client, auth, db, make_user, make_run, make_course, make_centre
+):
     admin, trainer = make_user(role="admin"), make_user(role="trainer", full_name="Szabó Kati")
     day = TODAY + timedelta(days=30)
-    first = make_run(course=make_course(total_hours=4, title="Adósságkezelés"),
-                     centre=make_centre(city="Nyíregyháza"),
-                     sessions=[(day, time(9), time(13), 240)])
+    first = make_run(
+        course=make_course(total_hours=4, title="Adósságkezelés"),
+        centre=make_centre(city="Nyíregyháza"),
+        sessions=[(day, time(9), time(13), 240)],
+    )
     second = make_run(course=make_course(total_hours=4), sessions=[(day, time(12), time(16), 240)])
     auth.login(admin)
-    response = client.submit(f"/manage/runs/{first.id}/trainers",
-                             {"trainer_id": str(trainer.id), "role": "lead"},
-                             follow_redirects=True)
+    response = client.submit(
+        f"/manage/runs/{first.id}/trainers",
+        {"trainer_id": str(trainer.id), "role": "lead"},
+        follow_redirects=True,
+    )
     assert "Szabó Kati is assigned" in text(response)
-    html = text(client.submit(f"/manage/runs/{second.id}/trainers",
-                              {"trainer_id": str(trainer.id), "role": "co_trainer"}))
+    html = text(
+        client.submit(
+            f"/manage/runs/{second.id}/trainers",
+            {"trainer_id": str(trainer.id), "role": "co_trainer"},
+        )
+    )
     assert 'id="trainer_id-error"' in html
     assert "Adósságkezelés" in html and "Nyíregyháza" in html

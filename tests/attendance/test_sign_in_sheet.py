@@ -1,7 +1,7 @@
 """The sign-in sheet PDF: every name readable, one page for 25, fonts embedded, nothing fetched."""
 
 import io
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from lms.attendance.sign_in_sheet import render_sign_in_sheet
 from lms.enrolment.services import enrol
 from lms.pdf import STATIC_ORIGIN, RefusedURL, safe_url_fetcher
+from tests.conftest import at
 
 NAMES = ["Szőke Tünde", "Fűzi Anikó", "Lőrincz Ödön", "Мария Петрова", "Иван Георгиев"]
 
@@ -16,13 +17,25 @@ NAMES = ["Szőke Tünde", "Fűzi Anikó", "Lőrincz Ödön", "Мария Пет�
 @pytest.fixture
 def sheet(db, make_user, make_course, make_run):
     def build(count, names=()):
-        run = make_run(capacity=60, course=make_course(
-            total_hours=6, title="Pénzügyi tudatosság, háztartási költségvetés és adósságkezelés"))
-        before = datetime.now() - timedelta(minutes=1)
+        run = make_run(
+            capacity=60,
+            course=make_course(
+                total_hours=6,
+                title="Pénzügyi tudatosság, háztartási költségvetés és adósságkezelés",
+            ),
+        )
+        before = datetime.now(UTC) - timedelta(minutes=1)
         people = list(names) + [f"Résztvevő {n:02d}" for n in range(count - len(names))]
-        enrolments = [enrol(make_user(full_name=name, organisation="Család- és Gyermekjóléti "
-                                      "Szolgálat, Kisújszállás"), run, before)
-                      for name in people]
+        enrolments = [
+            enrol(
+                make_user(
+                    full_name=name, organisation="Család- és Gyermekjóléti Szolgálat, Kisújszállás"
+                ),
+                run,
+                before,
+            )
+            for name in people
+        ]
         trainer = make_user(role="trainer", full_name="Horváth Gábor")
         pdf = render_sign_in_sheet(run.sessions[0], enrolments, [trainer])
         return PdfReader(io.BytesIO(pdf))
@@ -71,14 +84,17 @@ def test_hostile_names_print_literally(sheet):
     assert "root:x:0:0" not in content
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd",
-    "http://127.0.0.1/x.png",
-    "https://example.org/a.png",
-    STATIC_ORIGIN + "../lms/config.py",
-    STATIC_ORIGIN + "fonts/../../setup.cfg",
-    STATIC_ORIGIN + "no-such-file.css",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1/x.png",
+        "https://example.org/a.png",
+        STATIC_ORIGIN + "../lms/config.py",
+        STATIC_ORIGIN + "fonts/../../setup.cfg",
+        STATIC_ORIGIN + "no-such-file.css",
+    ],
+)
 def test_the_renderer_fetches_nothing_but_static_files(app, url):
     with pytest.raises(RefusedURL):
         safe_url_fetcher()(url)
@@ -98,8 +114,7 @@ def test_the_sheet_is_served_to_the_sessions_trainer(client, auth, db, make_user
     run = make_run()
     trainer = make_user(role="trainer")
     assign_trainer(run, trainer, TrainerRole.LEAD)
-    enrol(make_user(full_name="Lőrincz Ödön"), run, datetime.combine(run.first_date, time(0))
-          - timedelta(days=5))
+    enrol(make_user(full_name="Lőrincz Ödön"), run, at(run.first_date, time(0)) - timedelta(days=5))
     db.session.commit()
     auth.login(trainer)
     response = client.get(f"/sessions/{run.sessions[0].id}/sign-in-sheet.pdf")

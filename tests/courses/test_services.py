@@ -6,6 +6,7 @@ from lms.courses import services
 from lms.courses.models import CourseStatus, Run, RunStatus
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.errors import DomainError
+from tests.conftest import at
 
 TODAY = date.today()
 
@@ -20,7 +21,7 @@ def test_catalogue_groups_runs_by_format(make_course, make_run):
     long = make_run(course=make_course(total_hours=60, title="Közösségi alapú szolgáltatások"))
     short = make_run(course=make_course(total_hours=24))
     odd = make_run(course=make_course(total_hours=30))
-    groups = services.catalogue(services.CatalogueFilters(), TODAY)
+    groups = services.catalogue(services.CatalogueFilters(), at(TODAY))
     assert [e.run.id for e in groups["60"]] == [long.id]
     assert [e.run.id for e in groups["24"]] == [short.id]
     assert [e.run.id for e in groups["other"]] == [odd.id]
@@ -42,13 +43,13 @@ def test_catalogue_hides_drafts_cancelled_unpublished_and_ended_runs(
     db.session.commit()
     runs = [
         e.run.id
-        for group in services.catalogue(services.CatalogueFilters(), TODAY).values()
+        for group in services.catalogue(services.CatalogueFilters(), at(TODAY)).values()
         for e in group
     ]
     assert sorted(runs) == [visible.id, ended.id]
     later = TODAY + timedelta(days=60)
     assert ended.id not in [
-        e.run.id for e in services.catalogue(services.CatalogueFilters(), later)["24"]
+        e.run.id for e in services.catalogue(services.CatalogueFilters(), at(later))["24"]
     ]
 
 
@@ -71,7 +72,7 @@ def test_catalogue_filters(make_centre, make_course, make_run):
     )
 
     def ids(**kw):
-        groups = services.catalogue(services.CatalogueFilters(**kw), TODAY)
+        groups = services.catalogue(services.CatalogueFilters(**kw), at(TODAY))
         return sorted(e.run.id for g in groups.values() for e in g)
 
     assert ids(format="60") == [debt.id]
@@ -329,7 +330,13 @@ def test_enum_fields_stay_enum_members_when_saved(db, make_centre, make_course):
     """Trimming text must not turn a StrEnum into a plain string (the ORM would keep it)."""
     from lms.courses.models import CertificateStyle
 
-    run = services.save_run(None, make_course(), make_centre(), capacity=10,
-                            certificate_style=CertificateStyle.RAZGRAD, language=" bg ")
+    run = services.save_run(
+        None,
+        make_course(),
+        make_centre(),
+        capacity=10,
+        certificate_style=CertificateStyle.RAZGRAD,
+        language=" bg ",
+    )
     assert run.certificate_style is CertificateStyle.RAZGRAD
     assert run.language == "bg"

@@ -8,7 +8,7 @@ inject it; nothing else about the pages changes.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from lms.db import local_today
 from lms.enrolment.services import enrol
 from lms.trainers.models import TrainerRole
 from lms.trainers.services import assign_trainer
+from tests.conftest import at
 from tests.e2e.conftest import LANGUAGES, login, screenshot, skip_without_browser
 
 if TYPE_CHECKING:
@@ -49,8 +50,9 @@ class Site:
 
 
 def _sessions(first_day, count, hours=6):
-    return [(first_day + timedelta(days=i), time(9), time(9 + hours), hours * 60)
-            for i in range(count)]
+    return [
+        (first_day + timedelta(days=i), time(9), time(9 + hours), hours * 60) for i in range(count)
+    ]
 
 
 @pytest.fixture
@@ -62,35 +64,57 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
     trainer = make_user(role="trainer", full_name="Петър Николов")
     trainee = make_user(full_name="Szőke Tünde", organisation="Családsegítő Szolgálat")
     others = [make_user(full_name=n) for n in ("Мария Петрова", "Nagy Péter", "Иван Георгиев")]
-    centre = make_centre(name="Ресурсен център Разград", city="Разград", serial_prefix="RAZ",
-                         country="BG")
-    course = make_course(
-        total_hours=24, title="Közösségfejlesztés a gyakorlatban", description="Első.\n\nMásodik.",
-        target_group="Szociális munkások", accreditation_number="KÉP-2026/042",
-        credit_points=12, modules=[("Helyzetfeltárás", 12), ("Közösségi tervezés", 12)],
+    centre = make_centre(
+        name="Ресурсен център Разград", city="Разград", serial_prefix="RAZ", country="BG"
     )
-    before = datetime.combine(today - timedelta(days=20), time(8))
+    course = make_course(
+        total_hours=24,
+        title="Közösségfejlesztés a gyakorlatban",
+        description="Első.\n\nMásodik.",
+        target_group="Szociális munkások",
+        accreditation_number="KÉP-2026/042",
+        credit_points=12,
+        modules=[("Helyzetfeltárás", 12), ("Közösségi tervezés", 12)],
+    )
+    before = at(today - timedelta(days=20), time(8))
 
     upcoming = make_run(course=course, centre=centre, capacity=2)
     for person in (trainee, *others[:2]):  # two places and one on the waitlist
         enrol(person, upcoming, before)
 
-    current = make_run(course=course, centre=centre, sessions=_sessions(today, 4),
-                       enrolment_closes=today - timedelta(days=2))
+    current = make_run(
+        course=course,
+        centre=centre,
+        sessions=_sessions(today, 4),
+        enrolment_closes=today - timedelta(days=2),
+    )
     assign_trainer(current, trainer, TrainerRole.LEAD)
     in_current = [enrol(person, current, before, by=admin) for person in others]
-    mark_session(current.sessions[0], [MarkInput(e.id, AttendanceStatus.PRESENT)
-                                       for e in in_current], trainer, today)
+    mark_session(
+        current.sessions[0],
+        [MarkInput(e.id, AttendanceStatus.PRESENT) for e in in_current],
+        trainer,
+        at(today),
+    )
 
     first_day = today - timedelta(days=10)
-    closed = make_run(course=course, centre=centre, sessions=_sessions(first_day, 4),
-                      enrolment_closes=first_day - timedelta(days=2),
-                      certificate_style="razgrad", language="bg")
+    closed = make_run(
+        course=course,
+        centre=centre,
+        sessions=_sessions(first_day, 4),
+        enrolment_closes=first_day - timedelta(days=2),
+        certificate_style="razgrad",
+        language="bg",
+    )
     enrolments = [enrol(p, closed, before, by=admin) for p in (trainee, *others)]
     for session in closed.sessions:
-        mark_session(session, [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments[:-1]]
-                     + [MarkInput(enrolments[-1].id, AttendanceStatus.ABSENT)], admin,
-                     session.date)
+        mark_session(
+            session,
+            [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments[:-1]]
+            + [MarkInput(enrolments[-1].id, AttendanceStatus.ABSENT)],
+            admin,
+            session.ends,
+        )
     close_run(closed, admin)
     certificates = issue_all(closed, admin, today)
     revoke(certificates[-1], admin, "Elírt név")
@@ -98,23 +122,49 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
 
     mark = f"/sessions/{current.sessions[0].id}/attendance"
     return Site(
-        anonymous=["/", f"/courses/{course.code}", "/login", "/register",
-                   "/register/check-your-inbox", "/password/forgot", "/verify",
-                   f"/verify/{certificates[0].verification_code}",
-                   f"/verify/{certificates[-1].verification_code}",
-                   "/verify/no-such-code", "/no-such-page"],
+        anonymous=[
+            "/",
+            f"/courses/{course.code}",
+            "/login",
+            "/register",
+            "/register/check-your-inbox",
+            "/password/forgot",
+            "/verify",
+            f"/verify/{certificates[0].verification_code}",
+            f"/verify/{certificates[-1].verification_code}",
+            "/verify/no-such-code",
+            "/no-such-page",
+        ],
         trainee=["/my/", "/profile", f"/courses/{course.code}"],
-        trainer=["/trainer/sessions", mark, f"{mark}?all=present", f"{mark}/history",
-                 f"/runs/{current.id}/register"],
-        admin=["/manage/", "/manage/centres/", f"/manage/centres/{centre.id}/edit",
-               "/manage/courses/", f"/manage/courses/{course.id}/edit", "/manage/runs/",
-               "/manage/runs/new", f"/manage/runs/{upcoming.id}/edit",
-               f"/manage/runs/{upcoming.id}", f"/manage/runs/{upcoming.id}/roster",
-               f"/manage/runs/{current.id}/trainers",
-               f"/manage/sessions/{upcoming.sessions[0].id}/edit", "/manage/users/",
-               "/manage/users/new", f"/manage/users/{trainee.id}/edit",
-               f"/runs/{current.id}/register", mark, f"/runs/{closed.id}/register",
-               f"/manage/runs/{closed.id}/certificates", "/manage/audit"],
+        trainer=[
+            "/trainer/sessions",
+            mark,
+            f"{mark}?all=present",
+            f"{mark}/history",
+            f"/runs/{current.id}/register",
+        ],
+        admin=[
+            "/manage/",
+            "/manage/centres/",
+            f"/manage/centres/{centre.id}/edit",
+            "/manage/courses/",
+            f"/manage/courses/{course.id}/edit",
+            "/manage/runs/",
+            "/manage/runs/new",
+            f"/manage/runs/{upcoming.id}/edit",
+            f"/manage/runs/{upcoming.id}",
+            f"/manage/runs/{upcoming.id}/roster",
+            f"/manage/runs/{current.id}/trainers",
+            f"/manage/sessions/{upcoming.sessions[0].id}/edit",
+            "/manage/users/",
+            "/manage/users/new",
+            f"/manage/users/{trainee.id}/edit",
+            f"/runs/{current.id}/register",
+            mark,
+            f"/runs/{closed.id}/register",
+            f"/manage/runs/{closed.id}/certificates",
+            "/manage/audit",
+        ],
         emails={"trainee": trainee.email, "trainer": trainer.email, "admin": admin.email},
         narrow_screenshot_run=closed.id,
     )
@@ -149,8 +199,9 @@ def _describe(problems: dict[str, list[dict]]) -> str:
     lines = []
     for url, violations in problems.items():
         for v in violations:
-            lines.append(f"{url}: [{v['id']}] ({v['impact']}) {v['help']} -> "
-                         + "; ".join(v["targets"]))
+            lines.append(
+                f"{url}: [{v['id']}] ({v['impact']}) {v['help']} -> " + "; ".join(v["targets"])
+            )
     return "\n".join(lines)
 
 
@@ -177,8 +228,9 @@ def test_every_page_type_passes_axe_and_fits_320_pixels(language, site, new_cont
     problems: dict[str, list[dict]] = {}
     too_wide: dict[str, tuple[int, list[str]]] = {}
     checked = 0
-    for role, page, url in _pages_by_role(site, new_context, language, viewport=WIDE,
-                                          bypass_csp=True):
+    for role, page, url in _pages_by_role(
+        site, new_context, language, viewport=WIDE, bypass_csp=True
+    ):
         if violations := _axe_violations(page):
             problems[f"{role} {url}"] = violations
         page.set_viewport_size(NARROW)
@@ -201,7 +253,8 @@ def test_every_page_type_passes_axe_and_fits_320_pixels(language, site, new_cont
     assert checked == sum(len(getattr(site, r)) for r in ROLES)
     assert not problems, f"WCAG 2.1 A/AA violations ({language}):\n{_describe(problems)}"
     assert not too_wide, f"wider than 320 px ({language}):\n" + "\n".join(
-        f"{url}: {width} px; {', '.join(culprits)}" for url, (width, culprits) in too_wide.items())
+        f"{url}: {width} px; {', '.join(culprits)}" for url, (width, culprits) in too_wide.items()
+    )
 
 
 def test_keyboard_focus_is_visible(site, new_page):

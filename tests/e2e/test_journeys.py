@@ -7,7 +7,7 @@ tests hold whether or not the translations are compiled.
 
 import io
 import re
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.enrolment.services import enrol
 from lms.trainers.models import TrainerRole
 from lms.trainers.services import assign_trainer
+from tests.conftest import at
 from tests.e2e.conftest import (
     flash_text,
     fresh,
@@ -36,11 +37,13 @@ NEW_PASSWORD = "tavaszi-zápor-2026-erdő"
 
 
 def _sessions(first_day, count, hours=6):
-    return [(first_day + timedelta(days=i), time(9), time(9 + hours), hours * 60)
-            for i in range(count)]
+    return [
+        (first_day + timedelta(days=i), time(9), time(9 + hours), hours * 60) for i in range(count)
+    ]
 
 
 # ---------------------------------------------------------------- 1. enrolment and waitlist
+
 
 @pytest.mark.parametrize("language", ["hu", "bg"])
 def test_trainee_registers_enrols_and_the_waitlist_moves_up(
@@ -89,8 +92,11 @@ def test_trainee_registers_enrols_and_the_waitlist_moves_up(
         cards.locator("h3 a").click()
     submit_form(first, f"/runs/{run.id}/enrol")
     assert first.url.endswith("/my/")
-    assert tr(language, "You have a place in %(course)s. We have sent you the details with a "
-              "calendar file.", course=short.title) in flash_text(first)
+    assert tr(
+        language,
+        "You have a place in %(course)s. We have sent you the details with a calendar file.",
+        course=short.title,
+    ) in flash_text(first)
 
     # The second trainee logs in and can only join the waitlist (capacity 1).
     waiting = new_page(language)
@@ -100,10 +106,15 @@ def test_trainee_registers_enrols_and_the_waitlist_moves_up(
     assert tr(language, "Join the waitlist") in button.inner_text()
     with waiting.expect_navigation():
         button.click()
-    assert tr(language, "%(course)s is full: you are number %(position)d on the waitlist.",
-              course=short.title, position=1) in flash_text(waiting)
-    mine = waiting.locator("article.run-detail", has=waiting.locator(
-        f'a[href="/courses/{short.code}#run-{run.id}"]'))
+    assert tr(
+        language,
+        "%(course)s is full: you are number %(position)d on the waitlist.",
+        course=short.title,
+        position=1,
+    ) in flash_text(waiting)
+    mine = waiting.locator(
+        "article.run-detail", has=waiting.locator(f'a[href="/courses/{short.code}#run-{run.id}"]')
+    )
     assert tr(language, "Waitlist no. %(position)d", position=1) in mine.inner_text()
 
     # The first cancels her place on My trainings ...
@@ -111,20 +122,25 @@ def test_trainee_registers_enrols_and_the_waitlist_moves_up(
     fresh(db)
     mine = db.session.query(Enrolment).filter_by(run_id=run.id, user_id=second.id).one()
     assert mine.state == EnrolmentState.WAITLISTED
-    anna = db.session.query(Enrolment).filter(Enrolment.run_id == run.id,
-                                               Enrolment.user_id != second.id).one()
+    anna = (
+        db.session.query(Enrolment)
+        .filter(Enrolment.run_id == run.id, Enrolment.user_id != second.id)
+        .one()
+    )
     cancel = first.locator(f'form[action="/enrolments/{anna.id}/cancel"]')
     cancel.locator("xpath=ancestor::details/summary").click()
     cancel.locator("textarea[name=reason]").fill("Nem tudok elmenni.")
     with first.expect_navigation():
         cancel.locator("button[type=submit]").click()
-    assert tr(language, "Your enrolment in %(course)s is cancelled.",
-              course=short.title) in flash_text(first)
+    assert tr(
+        language, "Your enrolment in %(course)s is cancelled.", course=short.title
+    ) in flash_text(first)
 
     # ... and the second is promoted at once, as her My trainings says.
     waiting.goto("/my/")
-    article = waiting.locator("article.run-detail", has=waiting.locator(
-        f'a[href="/courses/{short.code}#run-{run.id}"]'))
+    article = waiting.locator(
+        "article.run-detail", has=waiting.locator(f'a[href="/courses/{short.code}#run-{run.id}"]')
+    )
     assert tr(language, "Enrolled") in article.inner_text()
     assert tr(language, "Waitlist no. %(position)d", position=1) not in article.inner_text()
     news = waiting.locator(".notice-list").inner_text()
@@ -134,6 +150,7 @@ def test_trainee_registers_enrols_and_the_waitlist_moves_up(
 
 # ---------------------------------------------------------------- 2. attendance
 
+
 @pytest.mark.parametrize("language", ["bg", "hu"])
 def test_trainer_marks_todays_session(
     language, db, new_page, make_user, make_course, make_run, tr, hours_in
@@ -141,10 +158,13 @@ def test_trainer_marks_todays_session(
     today = local_today()
     admin = make_user(role="admin")
     trainer = make_user(role="trainer", full_name="Петър Николов")
-    run = make_run(course=make_course(total_hours=24, title="Работа със семейства в риск"),
-                   sessions=_sessions(today, 4), enrolment_closes=today - timedelta(days=2))
+    run = make_run(
+        course=make_course(total_hours=24, title="Работа със семейства в риск"),
+        sessions=_sessions(today, 4),
+        enrolment_closes=today - timedelta(days=2),
+    )
     assign_trainer(run, trainer, TrainerRole.LEAD)
-    before = datetime.combine(today - timedelta(days=5), time(8))
+    before = at(today - timedelta(days=5), time(8))
     names = ["Мария Петрова", "Szőke Tünde", "Иван Георгиев"]
     enrolments = [enrol(make_user(full_name=name), run, before, by=admin) for name in names]
     db.session.commit()
@@ -187,6 +207,7 @@ def test_trainer_marks_todays_session(
 
 # ---------------------------------------------------------------- 3. certificates
 
+
 @pytest.mark.parametrize("language", ["hu", "bg"])
 def test_admin_closes_run_issues_prints_and_revokes(
     language, db, new_page, make_user, make_centre, make_course, make_run, tr
@@ -198,15 +219,20 @@ def test_admin_closes_run_issues_prints_and_revokes(
         course=make_course(total_hours=24, title="Közösségfejlesztési alapismeretek"),
         centre=make_centre(serial_prefix="SZO", city="Szolnok"),
         certificate_style="tanusitvany" if language == "hu" else "razgrad",
-        language=language, sessions=_sessions(first_day, 4),
+        language=language,
+        sessions=_sessions(first_day, 4),
         enrolment_closes=first_day - timedelta(days=2),
     )
-    before = datetime.combine(first_day - timedelta(days=5), time(8))
+    before = at(first_day - timedelta(days=5), time(8))
     names = ["Szőke Tünde", "Мария Петрова", "Nagy Péter"]
     enrolments = [enrol(make_user(full_name=name), run, before, by=admin) for name in names]
     for session in run.sessions:
-        mark_session(session, [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments],
-                     admin, session.date)
+        mark_session(
+            session,
+            [MarkInput(e.id, AttendanceStatus.PRESENT) for e in enrolments],
+            admin,
+            session.ends,
+        )
     db.session.commit()
 
     # The administrator picks the language in the header (it sticks to her profile).
@@ -221,8 +247,12 @@ def test_admin_closes_run_issues_prints_and_revokes(
     assert page.url.endswith(f"/runs/{run.id}/register")
 
     submit_form(page, f"/manage/runs/{run.id}/close")
-    assert tr(language, "The run is closed: %(completed)d of %(total)d trainees completed it.",
-              completed=3, total=3) in flash_text(page)
+    assert tr(
+        language,
+        "The run is closed: %(completed)d of %(total)d trainees completed it.",
+        completed=3,
+        total=3,
+    ) in flash_text(page)
 
     page.goto(f"/manage/runs/{run.id}/certificates")
     submit_form(page, f"/manage/runs/{run.id}/certificates/issue-all")
@@ -241,9 +271,12 @@ def test_admin_closes_run_issues_prints_and_revokes(
     # Each certificate prints the address where it can be verified; the text may
     # wrap anywhere in it, so it is compared without white space.
     fresh(db)
-    codes = {c.facts["holder"]: c.verification_code
-             for c in db.session.scalars(sa.select(Certificate).join(Enrolment)
-                                         .where(Enrolment.run_id == run.id))}
+    codes = {
+        c.facts["holder"]: c.verification_code
+        for c in db.session.scalars(
+            sa.select(Certificate).join(Enrolment).where(Enrolment.run_id == run.id)
+        )
+    }
     assert sorted(codes) == sorted(names)
     base = page.url.split("/manage/")[0]
     for number, pdf_page in enumerate(reader.pages):

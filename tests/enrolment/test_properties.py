@@ -20,7 +20,7 @@ Each example builds its own course, runs and people, so examples never see
 each other's rows (the `app` fixture empties the tables after the test).
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 from hypothesis import settings
@@ -44,6 +44,7 @@ from lms.enrolment.models import (
 )
 from lms.enrolment.queries import waitlist_positions
 from lms.errors import DomainError
+from tests.conftest import at
 
 TRAINEES = 5
 trainee = st.integers(0, TRAINEES - 1)
@@ -54,21 +55,28 @@ def build_machine(db, make_user, make_course, make_centre, make_run):
     class Enrolments(RuleBasedStateMachine):
         """Two runs of one course (the second starts later, so they never overlap)."""
 
-        @initialize(capacities=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-                    approval=st.tuples(st.booleans(), st.booleans()))
+        @initialize(
+            capacities=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+            approval=st.tuples(st.booleans(), st.booleans()),
+        )
         def setup(self, capacities, approval):
             course = make_course(total_hours=24)
             centre = make_centre()
             first = date.today() + timedelta(days=30)
             self.runs = [
-                make_run(course=course, centre=centre, start=first + timedelta(days=10 * i),
-                         capacity=capacities[i], approval_required=approval[i])
+                make_run(
+                    course=course,
+                    centre=centre,
+                    start=first + timedelta(days=10 * i),
+                    capacity=capacities[i],
+                    approval_required=approval[i],
+                )
                 for i in range(2)
             ]
             self.run_ids = [run.id for run in self.runs]
             self.trainees = [make_user() for _ in range(TRAINEES)]
             self.admin = make_user(role="admin")
-            self.now = datetime.combine(date.today(), time(8))
+            self.now = at(date.today(), time(8))
             self.waitlists = [self.waitlist(i) for i in range(2)]
 
         # ------------------------------------------------------------ helpers
@@ -86,17 +94,26 @@ def build_machine(db, make_user, make_course, make_centre, make_run):
         def snapshot(self):
             rows = db.session.execute(
                 sa.select(Enrolment.id, Enrolment.state, Enrolment.waitlisted_at)
-                .where(Enrolment.run_id.in_(self.run_ids)).order_by(Enrolment.id)).all()
+                .where(Enrolment.run_id.in_(self.run_ids))
+                .order_by(Enrolment.id)
+            ).all()
             seats = db.session.execute(
                 sa.select(Run.id, Run.capacity, Run.enrolled_count)
-                .where(Run.id.in_(self.run_ids)).order_by(Run.id)).all()
+                .where(Run.id.in_(self.run_ids))
+                .order_by(Run.id)
+            ).all()
             return [tuple(r) for r in rows], [tuple(s) for s in seats]
 
         def waitlist(self, index: int) -> list[int]:
             """User ids on the run's waitlist, in the order of their shown positions."""
-            waiting = list(db.session.scalars(
-                sa.select(Enrolment).where(Enrolment.run_id == self.run_ids[index],
-                                           Enrolment.state == EnrolmentState.WAITLISTED)))
+            waiting = list(
+                db.session.scalars(
+                    sa.select(Enrolment).where(
+                        Enrolment.run_id == self.run_ids[index],
+                        Enrolment.state == EnrolmentState.WAITLISTED,
+                    )
+                )
+            )
             positions = waitlist_positions(waiting)
             assert sorted(positions.values()) == list(range(1, len(waiting) + 1))
             return [e.user_id for e in sorted(waiting, key=lambda e: positions[e.id])]
@@ -121,9 +138,15 @@ def build_machine(db, make_user, make_course, make_centre, make_run):
         @rule(who=trainee, index=run_index, by_admin=st.booleans())
         def enrol(self, who, index, by_admin):
             refuse = self.state(who, index) in ACTIVE_STATES
-            self.attempt(refuse, lambda: services.enrol(
-                self.trainees[who], self.run(index), self.now,
-                by=self.admin if by_admin else None))
+            self.attempt(
+                refuse,
+                lambda: services.enrol(
+                    self.trainees[who],
+                    self.run(index),
+                    self.now,
+                    by=self.admin if by_admin else None,
+                ),
+            )
 
         @rule(who=trainee, index=run_index, by_admin=st.booleans())
         def cancel(self, who, index, by_admin):
@@ -132,32 +155,42 @@ def build_machine(db, make_user, make_course, make_centre, make_run):
                 return
             refuse = enrolment.state == EnrolmentState.CANCELLED
             if by_admin:
-                self.attempt(refuse, lambda: services.cancel_enrolment(
-                    enrolment, self.admin, self.now, "Asked by phone", CancelKind.BY_ADMIN))
+                self.attempt(
+                    refuse,
+                    lambda: services.cancel_enrolment(
+                        enrolment, self.admin, self.now, "Asked by phone", CancelKind.BY_ADMIN
+                    ),
+                )
             else:
-                self.attempt(refuse, lambda: services.cancel_enrolment(
-                    enrolment, self.trainees[who], self.now))
+                self.attempt(
+                    refuse,
+                    lambda: services.cancel_enrolment(enrolment, self.trainees[who], self.now),
+                )
 
         @rule(who=trainee, index=run_index)
         def approve(self, who, index):
             enrolment = self.enrolment(who, index)
             if enrolment is not None:
-                self.attempt(enrolment.state != EnrolmentState.PENDING,
-                             lambda: services.approve(enrolment, self.admin))
+                self.attempt(
+                    enrolment.state != EnrolmentState.PENDING,
+                    lambda: services.approve(enrolment, self.admin),
+                )
 
         @rule(who=trainee, index=run_index)
         def refuse(self, who, index):
             enrolment = self.enrolment(who, index)
             if enrolment is not None:
-                self.attempt(enrolment.state != EnrolmentState.PENDING,
-                             lambda: services.refuse(enrolment, self.admin, "No funding",
-                                                     self.now))
+                self.attempt(
+                    enrolment.state != EnrolmentState.PENDING,
+                    lambda: services.refuse(enrolment, self.admin, "No funding", self.now),
+                )
 
         @rule(index=run_index, capacity=st.integers(1, 5))
         def change_capacity(self, index, capacity):
             run = self.run(index)
-            self.attempt(capacity < run.enrolled_count,
-                         lambda: services.change_capacity(run, capacity))
+            self.attempt(
+                capacity < run.enrolled_count, lambda: services.change_capacity(run, capacity)
+            )
 
         @rule(who=trainee, index=run_index)
         def move(self, who, index):
@@ -165,11 +198,14 @@ def build_machine(db, make_user, make_course, make_centre, make_run):
             if enrolment is None:
                 return
             target = self.run(1 - index)
-            refuse = (enrolment.state not in SEAT_STATES
-                      or self.state(who, 1 - index) in ACTIVE_STATES
-                      or target.seats_left < 1)
-            self.attempt(refuse, lambda: services.move_enrolment(
-                enrolment, target, self.admin, self.now))
+            refuse = (
+                enrolment.state not in SEAT_STATES
+                or self.state(who, 1 - index) in ACTIVE_STATES
+                or target.seats_left < 1
+            )
+            self.attempt(
+                refuse, lambda: services.move_enrolment(enrolment, target, self.admin, self.now)
+            )
 
         # ------------------------------------------------------------ invariants
 
@@ -180,8 +216,10 @@ def build_machine(db, make_user, make_course, make_centre, make_run):
             for run_id in self.run_ids:
                 run = db.session.get(Run, run_id)
                 held = db.session.scalar(
-                    sa.select(sa.func.count()).select_from(Enrolment)
-                    .where(Enrolment.run_id == run_id, Enrolment.state.in_(SEAT_STATES)))
+                    sa.select(sa.func.count())
+                    .select_from(Enrolment)
+                    .where(Enrolment.run_id == run_id, Enrolment.state.in_(SEAT_STATES))
+                )
                 assert held == run.enrolled_count <= run.capacity
 
         @invariant()
@@ -200,14 +238,21 @@ def build_machine(db, make_user, make_course, make_centre, make_run):
             for index in range(2):
                 before, after = self.waitlists[index], self.waitlist(index)
                 stayed = [u for u in before if u in after]
-                assert after[:len(stayed)] == stayed, "the waitlist order changed"
-                seated = {e.user_id for e in db.session.scalars(
-                    sa.select(Enrolment).where(Enrolment.run_id == self.run_ids[index],
-                                               Enrolment.state.in_(SEAT_STATES)))}
+                assert after[: len(stayed)] == stayed, "the waitlist order changed"
+                seated = {
+                    e.user_id
+                    for e in db.session.scalars(
+                        sa.select(Enrolment).where(
+                            Enrolment.run_id == self.run_ids[index],
+                            Enrolment.state.in_(SEAT_STATES),
+                        )
+                    )
+                }
                 promoted = [before.index(u) for u in before if u in seated]
                 if promoted and stayed:
-                    assert max(promoted) < before.index(stayed[0]), \
+                    assert max(promoted) < before.index(stayed[0]), (
                         "someone was promoted past an earlier trainee"
+                    )
                 self.waitlists[index] = after
 
         @invariant()
@@ -217,13 +262,17 @@ def build_machine(db, make_user, make_course, make_centre, make_run):
             rows = db.session.execute(
                 sa.select(Enrolment.run_id, Enrolment.user_id, sa.func.count())
                 .where(Enrolment.run_id.in_(self.run_ids), Enrolment.state.in_(ACTIVE_STATES))
-                .group_by(Enrolment.run_id, Enrolment.user_id)).all()
+                .group_by(Enrolment.run_id, Enrolment.user_id)
+            ).all()
             assert all(n == 1 for _run, _user, n in rows)
             waiting = db.session.execute(
-                sa.select(Enrolment.state, Enrolment.waitlisted_at)
-                .where(Enrolment.run_id.in_(self.run_ids))).all()
-            assert all((state == EnrolmentState.WAITLISTED) == (at is not None)
-                       for state, at in waiting)
+                sa.select(Enrolment.state, Enrolment.waitlisted_at).where(
+                    Enrolment.run_id.in_(self.run_ids)
+                )
+            ).all()
+            assert all(
+                (state == EnrolmentState.WAITLISTED) == (at is not None) for state, at in waiting
+            )
 
         def teardown(self):
             db.session.rollback()
@@ -231,10 +280,10 @@ def build_machine(db, make_user, make_course, make_centre, make_run):
     return Enrolments
 
 
-def test_enrolment_rules_hold_after_every_step(db, make_user, make_course, make_centre,
-                                               make_run):
+def test_enrolment_rules_hold_after_every_step(db, make_user, make_course, make_centre, make_run):
     # The fixtures are made once for the whole test and shared by every example;
     # that is safe because each example creates fresh runs and people of its own.
     machine = build_machine(db, make_user, make_course, make_centre, make_run)
     run_state_machine_as_test(
-        machine, settings=settings(max_examples=40, stateful_step_count=25, deadline=None))
+        machine, settings=settings(max_examples=40, stateful_step_count=25, deadline=None)
+    )

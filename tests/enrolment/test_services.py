@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -8,8 +8,9 @@ from lms.enrolment.models import CancelKind, Enrolment, EnrolmentState
 from lms.enrolment.queries import waitlist_positions
 from lms.errors import DomainError
 from lms.notifications.models import Notification
+from tests.conftest import at
 
-NOW = datetime.now().replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -18,8 +19,12 @@ def trainees(make_user):
 
 
 def notices(db, user) -> list[str]:
-    return [n.kind for n in db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
+    return [
+        n.kind
+        for n in db.session.scalars(
+            sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        )
+    ]
 
 
 def states(db, run) -> dict[str, str]:
@@ -50,8 +55,12 @@ def test_full_run_gives_fifo_waitlist_positions(db, trainees, make_run):
     assert [e.state for e in waitlisted] == [EnrolmentState.WAITLISTED] * 3
     assert [waitlist_positions(waitlisted)[e.id] for e in waitlisted] == [1, 2, 3]
     assert run.enrolled_count == 1
-    assert "number 2 on the waitlist" in db.session.scalars(
-        sa.select(Notification.body).where(Notification.user_id == queue[1].id)).one()
+    assert (
+        "number 2 on the waitlist"
+        in db.session.scalars(
+            sa.select(Notification.body).where(Notification.user_id == queue[1].id)
+        ).one()
+    )
 
 
 def test_approval_run_holds_the_seat_while_pending(db, make_user, make_run):
@@ -63,11 +72,14 @@ def test_approval_run_holds_the_seat_while_pending(db, make_user, make_run):
     assert late.state == EnrolmentState.WAITLISTED
 
 
-@pytest.mark.parametrize("approval, capacity, first_state", [
-    (False, 5, EnrolmentState.ENROLLED),
-    (True, 5, EnrolmentState.PENDING),
-    (False, 1, EnrolmentState.WAITLISTED),
-])
+@pytest.mark.parametrize(
+    "approval, capacity, first_state",
+    [
+        (False, 5, EnrolmentState.ENROLLED),
+        (True, 5, EnrolmentState.PENDING),
+        (False, 1, EnrolmentState.WAITLISTED),
+    ],
+)
 def test_cannot_enrol_twice(db, make_user, make_run, approval, capacity, first_state):
     run = make_run(capacity=capacity, approval_required=approval)
     if first_state == EnrolmentState.WAITLISTED:
@@ -82,17 +94,22 @@ def test_cannot_enrol_twice(db, make_user, make_run, approval, capacity, first_s
     assert (run.enrolled_count, states(db, run)) == before
 
 
-def test_overlapping_runs_are_refused_naming_the_clash(db, make_user, make_course, make_run,
-                                                       make_centre):
+def test_overlapping_runs_are_refused_naming_the_clash(
+    db, make_user, make_course, make_run, make_centre
+):
     day = NOW.date() + timedelta(days=30)
     trainee = make_user()
-    held = make_run(course=make_course(title="Adósságkezelés", total_hours=6),
-                    centre=make_centre(city="Szolnok"),
-                    sessions=[(day, time(9), time(15), 360)])
-    clashing = make_run(course=make_course(total_hours=6),
-                        sessions=[(day, time(14), time(20), 360)])
-    touching = make_run(course=make_course(total_hours=6),
-                        sessions=[(day, time(15), time(21), 360)])
+    held = make_run(
+        course=make_course(title="Adósságkezelés", total_hours=6),
+        centre=make_centre(city="Szolnok"),
+        sessions=[(day, time(9), time(15), 360)],
+    )
+    clashing = make_run(
+        course=make_course(total_hours=6), sessions=[(day, time(14), time(20), 360)]
+    )
+    touching = make_run(
+        course=make_course(total_hours=6), sessions=[(day, time(15), time(21), 360)]
+    )
     services.enrol(trainee, held, NOW)
     with pytest.raises(DomainError) as refused:
         services.enrol(trainee, clashing, NOW)
@@ -107,8 +124,10 @@ def test_enrolment_window_and_run_status(db, make_user, make_run):
     with pytest.raises(DomainError) as refused:
         services.enrol(trainee, not_yet, NOW)
     assert "opens on" in refused.value.message
-    closed = make_run(enrolment_closes=NOW.date() - timedelta(days=1),
-                      enrolment_opens=NOW.date() - timedelta(days=9))
+    closed = make_run(
+        enrolment_closes=NOW.date() - timedelta(days=1),
+        enrolment_opens=NOW.date() - timedelta(days=9),
+    )
     with pytest.raises(DomainError) as refused:
         services.enrol(trainee, closed, NOW)
     assert "closed on" in refused.value.message
@@ -121,7 +140,7 @@ def test_enrolment_window_and_run_status(db, make_user, make_run):
 
 def test_started_run_takes_nobody(db, make_user, make_run):
     run = make_run()
-    after_start = datetime.combine(run.first_date, time(10))
+    after_start = at(run.first_date, time(10))
     with pytest.raises(DomainError) as refused:
         services.enrol(make_user(), run, after_start, by=make_user(role="admin"))
     assert "already started" in refused.value.message
@@ -137,19 +156,30 @@ def test_cancelling_promotes_the_first_on_the_waitlist(db, trainees, make_run):
     run = make_run(capacity=1, language="en")
     holder, first, second, third = trainees(4)
     held = services.enrol(holder, run, NOW)
-    queue = [services.enrol(t, run, NOW + timedelta(seconds=i))
-             for i, t in enumerate((first, second, third))]
+    queue = [
+        services.enrol(t, run, NOW + timedelta(seconds=i))
+        for i, t in enumerate((first, second, third))
+    ]
     db.session.commit()
     services.cancel_enrolment(held, holder, NOW, "Beteg vagyok")
     db.session.commit()
-    assert states(db, run) == {"Trainee 0": "cancelled", "Trainee 1": "enrolled",
-                               "Trainee 2": "waitlisted", "Trainee 3": "waitlisted"}
+    assert states(db, run) == {
+        "Trainee 0": "cancelled",
+        "Trainee 1": "enrolled",
+        "Trainee 2": "waitlisted",
+        "Trainee 3": "waitlisted",
+    }
     assert run.enrolled_count == 1
     assert waitlist_positions(queue) == {queue[1].id: 1, queue[2].id: 2}  # gap-free
     assert notices(db, first)[-1] == "enrolment_enrolled"
-    assert "A place opened for you" in db.session.scalars(
-        sa.select(Notification.subject).where(Notification.user_id == first.id)
-        .order_by(Notification.id.desc())).first()
+    assert (
+        "A place opened for you"
+        in db.session.scalars(
+            sa.select(Notification.subject)
+            .where(Notification.user_id == first.id)
+            .order_by(Notification.id.desc())
+        ).first()
+    )
     assert held.cancel_kind == CancelKind.BY_TRAINEE and held.cancel_reason == "Beteg vagyok"
 
 
@@ -166,8 +196,7 @@ def test_trainee_cannot_cancel_once_the_training_started(db, make_user, make_run
     run, trainee = make_run(), make_user()
     enrolment = services.enrol(trainee, run, NOW)
     with pytest.raises(DomainError):
-        services.cancel_enrolment(enrolment, trainee,
-                                  datetime.combine(run.first_date, time(9, 30)))
+        services.cancel_enrolment(enrolment, trainee, at(run.first_date, time(9, 30)))
     assert enrolment.state == EnrolmentState.ENROLLED
 
 
@@ -194,8 +223,9 @@ def test_admin_cancel_and_refusal_need_a_reason(db, make_user, make_run):
 
 def test_capacity_raise_promotes_and_lowering_below_places_is_refused(db, trainees, make_run):
     run = make_run(capacity=2)
-    entries = [services.enrol(t, run, NOW + timedelta(seconds=i))
-               for i, t in enumerate(trainees(5))]
+    entries = [
+        services.enrol(t, run, NOW + timedelta(seconds=i)) for i, t in enumerate(trainees(5))
+    ]
     with pytest.raises(DomainError) as refused:
         services.change_capacity(run, 1)
     assert refused.value.field == "capacity" and "2 trainees" in refused.value.message
@@ -269,9 +299,12 @@ def test_a_stale_state_change_is_refused_not_applied(db, make_user, make_run):
     admin, trainee, run = make_user(role="admin"), make_user(), make_run()
     enrolment = services.enrol(trainee, run, NOW)
     db.session.commit()
-    db.session.execute(sa.update(Enrolment).where(Enrolment.id == enrolment.id)
-                       .values(state=EnrolmentState.CANCELLED)  # the other admin's change
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.id == enrolment.id)
+        .values(state=EnrolmentState.CANCELLED)  # the other admin's change
+        .execution_options(synchronize_session=False)
+    )
     with pytest.raises(DomainError) as refused:
         services.cancel_enrolment(enrolment, admin, NOW, "x", CancelKind.BY_ADMIN)
     assert "changed by someone else" in refused.value.message

@@ -1,7 +1,7 @@
 """Pages, form errors, dates and e-mails come out in the reader's language."""
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from lms.enrolment import services as enrolment
 from lms.notifications.models import Notification
 
-NOW = datetime(2026, 11, 23, 10, 0)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 FIRST_DAY = date(2027, 3, 15)  # a Monday
 
 CATALOGUE = {"en": "Course catalogue", "hu": "Képzési katalógus", "bg": "Каталог на обученията"}
@@ -41,11 +41,14 @@ def test_header_picker_switches_the_language(client):
     assert CATALOGUE["en"] in text(client.get("/"))
 
 
-@pytest.mark.parametrize(("code", "day", "seats"), [
-    ("en", "Monday, March 15, 2027", "20 seats left"),
-    ("hu", "2027. március 15., hétfő", "20 szabad hely"),
-    ("bg", "понеделник, 15 март 2027\u202fг.", "остават 20 места"),
-])
+@pytest.mark.parametrize(
+    ("code", "day", "seats"),
+    [
+        ("en", "Monday, March 15, 2027", "20 seats left"),
+        ("hu", "2027. március 15., hétfő", "20 szabad hely"),
+        ("bg", "понеделник, 15 март 2027\u202fг.", "остават 20 места"),
+    ],
+)
 def test_course_page_dates_and_plurals_follow_the_locale(client, make_run, code, day, seats):
     run = make_run(start=FIRST_DAY, capacity=20)
     html = text(client.get(f"/courses/{run.course.code}", headers={"Accept-Language": code}))
@@ -62,11 +65,13 @@ def test_one_seat_left_takes_the_singular(client, db, make_user, make_run):
 
 
 def test_form_errors_are_translated(client):
-    response = client.submit("/login", {"email": "", "password": ""},
-                             headers={"Accept-Language": "hu"})
+    response = client.submit(
+        "/login", {"email": "", "password": ""}, headers={"Accept-Language": "hu"}
+    )
     assert "Adja meg az e-mail-címét." in text(response)
-    response = client.submit("/login", {"email": "", "password": ""},
-                             headers={"Accept-Language": "bg"})
+    response = client.submit(
+        "/login", {"email": "", "password": ""}, headers={"Accept-Language": "bg"}
+    )
     assert "Въведете своя имейл адрес." in text(response)
 
 
@@ -111,7 +116,10 @@ def test_email_ignores_the_language_of_whoever_caused_it(client, auth, db, make_
     trainee = make_user(locale="hu", email="kovacs.anna@example.org")
     run = make_run(start=FIRST_DAY, language="bg")
     auth.login(admin)
-    client.submit(f"/manage/runs/{run.id}/roster/enrol", {"email": trainee.email},
-                  page=f"/manage/runs/{run.id}/roster")
+    client.submit(
+        f"/manage/runs/{run.id}/roster/enrol",
+        {"email": trainee.email},
+        page=f"/manage/runs/{run.id}/roster",
+    )
     assert subject_of(db, trainee) == f"Helye visszaigazolva: {run.course.title}"
     assert "2027. március 15., hétfő" in body_of(db, trainee)

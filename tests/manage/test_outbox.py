@@ -1,7 +1,7 @@
 """The Outbox page: administrators see what was mailed, what waits and what fails, and resend."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from lms.auth.messages import send_password_reset
 from lms.enrolment.services import enrol
 from lms.notifications.models import Notification, OutboxState
 
-NOW = datetime.now()
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -31,8 +31,11 @@ def outbox(db, make_user, make_centre, make_run):
     scoped.centre_id = home.id
     network = make_user(role="admin", email="network@example.org")
     db.session.commit()
-    return {"scoped": scoped, "network": network,
-            "ids": {name: message.id for name, message in messages.items()}}
+    return {
+        "scoped": scoped,
+        "network": network,
+        "ids": {name: message.id for name, message in messages.items()},
+    }
 
 
 def state_of(db, notification_id: int) -> OutboxState:
@@ -66,8 +69,9 @@ def test_scoped_admin_sees_and_resends_only_their_centres_messages(client, auth,
     assert state_of(db, ids["away"]) == OutboxState.FAILING
     assert state_of(db, ids["account"]) == OutboxState.NO_SERVER
 
-    done = client.submit(f"/manage/outbox/{ids['home']}/resend", page="/manage/outbox",
-                         follow_redirects=True)
+    done = client.submit(
+        f"/manage/outbox/{ids['home']}/resend", page="/manage/outbox", follow_redirects=True
+    )
     assert "will be sent again" in done.get_data(as_text=True)
     assert state_of(db, ids["home"]) == OutboxState.WAITING
 
@@ -75,8 +79,9 @@ def test_scoped_admin_sees_and_resends_only_their_centres_messages(client, auth,
 def test_resend_all_failing_stays_within_the_admins_centre(client, auth, db, outbox):
     ids = outbox["ids"]
     auth.login(outbox["scoped"])
-    done = client.submit("/manage/outbox/resend-failing", page="/manage/outbox",
-                         follow_redirects=True)
+    done = client.submit(
+        "/manage/outbox/resend-failing", page="/manage/outbox", follow_redirects=True
+    )
     assert "1 message will be sent again." in done.get_data(as_text=True)
     assert state_of(db, ids["home"]) == OutboxState.WAITING
     assert state_of(db, ids["away"]) == OutboxState.FAILING
@@ -90,15 +95,29 @@ def test_resend_all_failing_stays_within_the_admins_centre(client, auth, db, out
 
 
 def add_messages(db, user, first: int, count: int) -> None:
-    db.session.execute(sa.insert(Notification), [
-        {"user_id": user.id, "kind": "test", "subject": f"Message {first + n:03d}", "body": "",
-         "state": OutboxState.WAITING, "attempts": 0, "last_error": "",
-         "created_at": NOW, "next_attempt_at": NOW} for n in range(count)])
+    db.session.execute(
+        sa.insert(Notification),
+        [
+            {
+                "user_id": user.id,
+                "kind": "test",
+                "subject": f"Message {first + n:03d}",
+                "body": "",
+                "state": OutboxState.WAITING,
+                "attempts": 0,
+                "last_error": "",
+                "created_at": NOW,
+                "next_attempt_at": NOW,
+            }
+            for n in range(count)
+        ],
+    )
     db.session.commit()
 
 
-def test_pages_are_keyset_paged_with_a_constant_number_of_queries(client, auth, db, make_user,
-                                                                   query_counter):
+def test_pages_are_keyset_paged_with_a_constant_number_of_queries(
+    client, auth, db, make_user, query_counter
+):
     admin, trainee = make_user(role="admin"), make_user()
     auth.login(admin)
     add_messages(db, trainee, 0, 3)
@@ -129,8 +148,7 @@ def test_the_no_mail_server_note_is_in_the_readers_language(client, auth, outbox
     assert "SMTPServerDisconnected: timed out" in html
 
 
-def test_resends_and_deliveries_are_in_the_audit_log_without_the_body(client, auth, db,
-                                                                      outbox):
+def test_resends_and_deliveries_are_in_the_audit_log_without_the_body(client, auth, db, outbox):
     from lms.audit.models import AuditEntry
     from lms.notifications.delivery import deliver_outbox
 
@@ -142,13 +160,18 @@ def test_resends_and_deliveries_are_in_the_audit_log_without_the_body(client, au
     deliver_outbox()  # no MAIL_SERVER here: printed, "not sent: no mail server"
 
     def entries(name):
-        return db.session.scalars(sa.select(AuditEntry).where(
-            AuditEntry.entity == "Notification", AuditEntry.entity_id == ids[name],
-            AuditEntry.id > before).order_by(AuditEntry.id)).all()
+        return db.session.scalars(
+            sa.select(AuditEntry)
+            .where(
+                AuditEntry.entity == "Notification",
+                AuditEntry.entity_id == ids[name],
+                AuditEntry.id > before,
+            )
+            .order_by(AuditEntry.id)
+        ).all()
 
     home = entries("home")
-    assert [e.changes["state"] for e in home] == [["failing", "waiting"],
-                                                   ["waiting", "no_server"]]
+    assert [e.changes["state"] for e in home] == [["failing", "waiting"], ["waiting", "no_server"]]
     assert home[0].actor_id == network.id and home[1].actor_id is None
     assert [e.actor_id for e in entries("away")][:1] == [network.id]
     assert all(set(e.changes) == {"state"} for e in home)

@@ -2,7 +2,7 @@
 
 import email
 import socket
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from lms.enrolment import services
 from lms.notifications.delivery import deliver_outbox
 from lms.notifications.models import Notification, OutboxState
 
-NOW = datetime.now()
+NOW = datetime.now(UTC)
 
 
 class Inbox:
@@ -83,7 +83,7 @@ def test_smtp_down_means_retry_later_not_lost(db, smtp, make_user, make_run):
     waiting = db.session.scalar(sa.select(Notification))
     assert waiting.sent_at is None and waiting.attempts == 1
     assert "Connection" in waiting.last_error or "refused" in waiting.last_error.lower()
-    assert waiting.next_attempt_at > datetime.now() - timedelta(hours=2)
+    assert waiting.next_attempt_at > datetime.now(UTC) - timedelta(hours=2)
     assert deliver_outbox() == (0, 0, 0)  # not due yet: backing off
 
     smtp.start()
@@ -96,10 +96,10 @@ def test_smtp_down_means_retry_later_not_lost(db, smtp, make_user, make_run):
 
 
 def test_without_smtp_the_worker_prints_each_message_in_full_and_keeps_it(
-        app, db, capsys, make_user, make_run):
+    app, db, capsys, make_user, make_run
+):
     app.config["MAIL_SERVER"] = ""
-    services.enrol(make_user(email="print@example.org", full_name="Kovács Éva"), make_run(),
-                   NOW)
+    services.enrol(make_user(email="print@example.org", full_name="Kovács Éva"), make_run(), NOW)
     db.session.commit()
     assert deliver_outbox() == (0, 0, 1)
     printed = capsys.readouterr().out

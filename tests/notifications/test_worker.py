@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from lms.auth.messages import send_password_reset
 from lms.auth.models import User
-from lms.db import utcnow
+from lms.clock import utcnow
 from lms.notifications import delivery
 from lms.notifications.delivery import deliver_outbox
 from lms.notifications.models import Notification, OutboxState
@@ -57,8 +57,7 @@ def hung_smtp(app):
     server.close()
 
 
-def test_a_hung_smtp_server_delays_no_page_and_the_worker_retries_later(client, db,
-                                                                         hung_smtp):
+def test_a_hung_smtp_server_delays_no_page_and_the_worker_retries_later(client, db, hung_smtp):
     response = client.submit("/register", REGISTRATION)
     assert response.status_code == 302
     assert response.location.endswith("/register/check-your-inbox")
@@ -87,8 +86,9 @@ def test_a_hung_smtp_server_delays_no_page_and_the_worker_retries_later(client, 
     assert queued.attempts == 2 and queued.state == OutboxState.FAILING
 
 
-def test_worker_survives_a_database_outage_and_then_sends(app, db, monkeypatch, capsys,
-                                                          make_user, caplog):
+def test_worker_survives_a_database_outage_and_then_sends(
+    app, db, monkeypatch, capsys, make_user, caplog
+):
     app.config["MAIL_SERVER"] = ""
     send_password_reset(make_user(email="after.outage@example.org"))
     db.session.commit()
@@ -133,12 +133,21 @@ def test_worker_says_nothing_while_there_is_nothing_to_send(app, db, monkeypatch
 
 
 def test_worker_stops_cleanly_on_sigterm(app, database_url, tmp_path):
-    env = dict(os.environ, DATABASE_URL=database_url, LMS_INSTANCE_PATH=str(tmp_path),
-               MAIL_SERVER="", FLASK_APP="lms")
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        LMS_INSTANCE_PATH=str(tmp_path),
+        MAIL_SERVER="",
+        FLASK_APP="lms",
+    )
     env.pop("TEST_DATABASE_URL", None)
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "outbox", "send", "--loop", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert "Mail worker" in worker.stdout.readline()  # running, and between passes
         worker.send_signal(signal.SIGTERM)
@@ -153,7 +162,8 @@ def test_worker_stops_cleanly_on_sigterm(app, database_url, tmp_path):
 
 
 def test_an_unsent_message_goes_out_when_resent_once_a_server_is_configured(
-        app, db, capsys, smtp, make_user):  # noqa: F811
+    app, db, capsys, smtp, make_user  # noqa: F811
+):
     server = app.config["MAIL_SERVER"]
     app.config["MAIL_SERVER"] = ""
     send_password_reset(make_user(email="later@example.org"))
@@ -161,8 +171,9 @@ def test_an_unsent_message_goes_out_when_resent_once_a_server_is_configured(
     assert deliver_outbox() == (0, 0, 1)
     app.config["MAIL_SERVER"] = server
     assert deliver_outbox() == (0, 0, 0)  # kept aside: never retried by itself
-    message = db.session.scalar(sa.select(Notification).join(User)
-                                .where(User.email == "later@example.org"))
+    message = db.session.scalar(
+        sa.select(Notification).join(User).where(User.email == "later@example.org")
+    )
     assert message.state == OutboxState.NO_SERVER
     resend(message)
     db.session.commit()
