@@ -1,7 +1,9 @@
 """Locale and time-zone selection, and the gettext functions every module imports from here."""
 
+from zoneinfo import ZoneInfo
+
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import get_locale, get_timezone, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 
@@ -49,3 +51,9 @@ def select_timezone() -> str | None:
     except DBAPIError:
         pass
     return zone(default).key
+
+
+def viewer_zone() -> ZoneInfo:
+    """The zone the reader sees moments in, as a `ZoneInfo` (Flask-Babel hands out pytz
+    zones, which must not be given to `datetime(tzinfo=...)`)."""
+    return zone(str(get_timezone()), current_app.config["BABEL_DEFAULT_TIMEZONE"])

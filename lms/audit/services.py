@@ -10,6 +10,7 @@ import enum
 import hashlib
 from collections.abc import Iterator
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
@@ -17,7 +18,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session as OrmSession
 
 from lms.audit.models import AuditEntry
-from lms.clock import utcnow
+from lms.clock import instant_at, utcnow
 
 # Models whose changes are kept, and fields not worth a line (bookkeeping) or never
 # to be copied (secrets; the certificate's PDF bytes are summarised by their hash).
@@ -143,6 +144,7 @@ def _record(session, _flush_context) -> None:
 # ---------------------------------------------------------------- reading
 
 PAGE_SIZE = 50
+UTC_ZONE = ZoneInfo("UTC")
 EXPORT_BATCH = 500
 
 
@@ -152,6 +154,7 @@ def _matching(
     entity_id: int | None,
     since: dt.date | None,
     until: dt.date | None,
+    where: ZoneInfo,
 ) -> sa.Select:
     from sqlalchemy.orm import joinedload
 
@@ -164,12 +167,12 @@ def _matching(
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     if actor_email:
         stmt = stmt.join(AuditEntry.actor).where(User.email.contains(actor_email.casefold()))
+    # The dates are whole days where the reader is.
     if since:
-        stmt = stmt.where(AuditEntry.at >= dt.datetime.combine(since, dt.time()))
+        stmt = stmt.where(AuditEntry.at >= instant_at(since, dt.time(), where))
     if until:
-        stmt = stmt.where(
-            AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time())
-        )
+        next_day = until + dt.timedelta(days=1)
+        stmt = stmt.where(AuditEntry.at < instant_at(next_day, dt.time(), where))
     return stmt
 
 
@@ -180,11 +183,12 @@ def search(
     since: dt.date | None = None,
     until: dt.date | None = None,
     page: int = 1,
+    where: ZoneInfo = UTC_ZONE,
 ) -> tuple[list[AuditEntry], bool]:
     """One page of entries, newest first, and whether there is a next page."""
     from lms.extensions import db
 
-    stmt = _matching(entity, actor_email, entity_id, since, until)
+    stmt = _matching(entity, actor_email, entity_id, since, until, where)
     stmt = stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     entries = list(db.session.scalars(stmt).unique())
     return entries[:PAGE_SIZE], len(entries) > PAGE_SIZE
@@ -196,11 +200,12 @@ def export(
     entity_id: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    where: ZoneInfo = UTC_ZONE,
 ) -> Iterator[AuditEntry]:
     """Every matching entry, oldest first, read in batches (the log only grows)."""
     from lms.extensions import db
 
-    stmt = _matching(entity, actor_email, entity_id, since, until).order_by(AuditEntry.id)
+    stmt = _matching(entity, actor_email, entity_id, since, until, where).order_by(AuditEntry.id)
     last_id = 0
     while True:
         batch = list(

@@ -280,5 +280,10 @@ class Session(db.Model):
         # Sessions that only touch (one ends 12:00, the next starts 12:00) do not overlap.
         return self.date == day and self.starts_at < ends_at and starts_at < self.ends_at
 
+    def overlaps_span(self, starts: datetime, ends: datetime) -> bool:
+        """Whether the session shares a moment with the instants [starts, ends): sessions
+        of runs at centres in different zones are compared on one clock."""
+        return self.starts < ends and starts < self.ends
+
     def __repr__(self) -> str:
         return f"<Session {self.date} {self.starts_at}-{self.ends_at}>"

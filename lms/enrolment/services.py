@@ -120,7 +120,8 @@ def find_clash(
     user: User, run: Run, ignore_run: Run | None = None
 ) -> tuple[Session, Session] | None:
     """A session of another run the user is in that overlaps one of `run`'s (theirs, this)."""
-    days = {s.date for s in run.sessions}
+    # A day either side: at centres in other zones the same moment may fall on another date.
+    days = {s.date + timedelta(days=shift) for s in run.sessions for shift in (-1, 0, 1)}
     if not days:
         return None
     excluded = {run.id} | ({ignore_run.id} if ignore_run else set())
@@ -142,7 +143,7 @@ def find_clash(
     ).all()
     for mine in run.sessions:
         for other in theirs:
-            if other.overlaps(mine.date, mine.starts_at, mine.ends_at):
+            if other.overlaps_span(mine.starts, mine.ends):
                 return other, mine
     return None
 
@@ -499,7 +500,7 @@ def dashboard(user: User, now: datetime) -> Dashboard:
             current.append(enrolment)
         if enrolment.state in SEAT_STATES and run.status == RunStatus.PUBLISHED:
             upcoming += [(s, enrolment) for s in run.sessions if s.date >= today]
-    upcoming.sort(key=lambda pair: (pair[0].date, pair[0].starts_at))
+    upcoming.sort(key=lambda pair: pair[0].starts)
     return Dashboard(
         upcoming, current, past, waitlist_positions(enrolments), progress_for(enrolments)
     )

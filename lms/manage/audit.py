@@ -8,6 +8,7 @@ from lms.exports import csv_download
 from lms.formtools import date_arg, int_arg
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import viewer_zone
 from lms.manage import bp
 
 ENTITIES = {
@@ -29,7 +30,7 @@ def _filters() -> tuple[dict, dict]:
         "entity": entity if entity in ENTITIES else "",
         "actor_email": request.args.get("actor", "").strip()[:254],
         "entity_id": int_arg(request.args, "id"),
-        "since": since, "until": until,
+        "since": since, "until": until, "where": viewer_zone(),
     }, {"since": not since_ok, "until": not until_ok}
 
 

@@ -1,13 +1,13 @@
 """Trainer assignments: a trainer never holds two overlapping sessions (any run, any centre)."""
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User
-from lms.clock import utcnow
+from lms.clock import instant_at, utcnow
 from lms.courses import services as courses
 from lms.courses.models import Run, RunStatus, Session
 from lms.courses.services import describe_session
@@ -25,6 +25,14 @@ class Slot:
     starts_at: time
     ends_at: time
     session: Session  # the session as it is now (its label for messages)
+
+    @property
+    def starts(self) -> datetime:
+        return instant_at(self.day, self.starts_at, self.session.run.zone)
+
+    @property
+    def ends(self) -> datetime:
+        return instant_at(self.day, self.ends_at, self.session.run.zone)
 
 
 def covered_sessions(assignment: TrainerAssignment) -> list[Session]:
@@ -61,9 +69,7 @@ def find_trainer_clash(
             continue
         for held in covered_sessions(assignment):
             for slot in slots:
-                if held.id != slot.session.id and held.overlaps(
-                    slot.day, slot.starts_at, slot.ends_at
-                ):
+                if held.id != slot.session.id and held.overlaps_span(slot.starts, slot.ends):
                     return held, slot
     return None
 
