@@ -1,9 +1,14 @@
 """The migrations build exactly the schema the models describe."""
 
+from datetime import UTC, date, datetime, time
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, stamp, upgrade
+
+from lms.auth.models import User
+from lms.enrolment.models import Enrolment
 
 
 def _reset(db):
@@ -29,3 +34,86 @@ def test_models_and_migrations_agree(app, db):
         _reset(db)
         db.create_all()
         stamp()
+
+
+def _filler(column: sa.Column):
+    """A value a NOT NULL column accepts, for a row the test does not care about."""
+    kind = getattr(column.type, "impl", column.type)  # UTCDateTime: a DateTime
+    if isinstance(kind, sa.Enum):
+        return kind.enums[0]
+    if isinstance(kind, sa.Boolean):
+        return False
+    if isinstance(kind, sa.Integer | sa.Numeric):
+        return 1
+    if isinstance(kind, sa.DateTime):
+        return datetime(2027, 1, 1, 12)
+    if isinstance(kind, sa.Date):
+        return date(2027, 1, 1)
+    if isinstance(kind, sa.Time):
+        return time(9)
+    return f"{column.table.name}-{column.name}"[: getattr(kind, "length", None) or 100]
+
+
+def _insert_as_before(db, conn, name: str, **values) -> None:
+    """A row written as the code before the migration wrote it: naive moments."""
+    table = db.metadata.tables[name]
+    for column in table.columns:
+        if column.name not in values and not column.nullable and column.server_default is None:
+            values[column.name] = _filler(column)
+    raw = sa.table(name, *(sa.column(key) for key in values))
+    conn.execute(sa.insert(raw).values(**values))
+
+
+def test_existing_moments_become_aware_utc_and_local_enrolment_times_are_converted(app, db):
+    """Enrolments' created/waitlisted/cancelled were Budapest wall-clock times, every
+    other moment UTC already."""
+    _reset(db)
+    try:
+        upgrade(revision="5c1e0a7b9d21")
+        with db.engine.begin() as conn:
+            _insert_as_before(db, conn, "centre", id=1, time_zone="Europe/Budapest")
+            _insert_as_before(db, conn, "course", id=1)
+            _insert_as_before(db, conn, "user", id=1, email="kiss@example.org")
+            _insert_as_before(db, conn, "run", id=1, course_id=1, centre_id=1, capacity=5)
+            _insert_as_before(
+                db,
+                conn,
+                "enrolment",
+                id=1,
+                run_id=1,
+                user_id=1,
+                state="waitlisted",
+                created_at=datetime(2027, 7, 1, 12, 0),  # summer: UTC+2
+                waitlisted_at=datetime(2027, 1, 15, 12, 0),  # winter: UTC+1
+                cancelled_at=datetime(2027, 10, 31, 2, 30),  # the repeated hour
+                updated_at=datetime(2027, 7, 1, 10, 0),  # UTC already
+            )
+        upgrade()
+        db.session.remove()
+        enrolment = db.session.get(Enrolment, 1)
+        assert enrolment.created_at == datetime(2027, 7, 1, 10, 0, tzinfo=UTC)
+        assert enrolment.waitlisted_at == datetime(2027, 1, 15, 11, 0, tzinfo=UTC)
+        # Read with the standard offset on both databases (PostgreSQL's AT TIME ZONE).
+        assert enrolment.cancelled_at == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+        assert enrolment.updated_at == datetime(2027, 7, 1, 10, 0, tzinfo=UTC)
+        assert db.session.get(User, 1).created_at == datetime(2027, 1, 1, 12, tzinfo=UTC)
+        db.session.remove()
+
+        downgrade(revision="5c1e0a7b9d21")
+        with db.engine.connect() as conn:
+            row = conn.execute(
+                sa.text("SELECT created_at, updated_at FROM enrolment WHERE id = 1")
+            ).one()
+        assert [_naive(value) for value in row] == [
+            datetime(2027, 7, 1, 12, 0),
+            datetime(2027, 7, 1, 10, 0),
+        ]
+    finally:
+        db.session.remove()
+        _reset(db)
+        db.create_all()
+        stamp()
+
+
+def _naive(value) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -5,8 +5,10 @@ UTC text; the application reads both back as aware UTC datetimes).
 
 Until now three enrolment moments (created, waitlisted, cancelled) were written in
 the wall-clock time of the one configured zone (LMS_TIMEZONE, Europe/Budapest by
-default) while every other moment was UTC: they are converted to UTC here. In the
-autumn's repeated hour a local time is ambiguous; the first of the two is taken.
+default) while every other moment was UTC: they are converted to UTC here. A local
+time in the autumn's repeated hour (or the spring's skipped one) is read with the
+zone's standard offset, as PostgreSQL's AT TIME ZONE does, so both databases
+convert it alike.
 
 Revision ID: 7a4f2c9e1b30
 Revises: 5c1e0a7b9d21
@@ -64,6 +66,13 @@ def _postgres(to_aware: bool) -> None:
                        f'USING "{column}" AT TIME ZONE \'{source}\'')
 
 
+def _standard_reading(local: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time at `zone`; where it is ambiguous or skipped, with the smaller
+    (standard-time) offset, which is PostgreSQL's reading."""
+    readings = (local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1))
+    return min(readings, key=lambda reading: reading.utcoffset())
+
+
 def _sqlite_local_columns(to_utc: bool) -> None:
     """Rewrite the local-time enrolment moments, in batches, by keyset on id."""
     zone = ZoneInfo(_old_zone())
@@ -84,7 +93,7 @@ def _sqlite_local_columns(to_utc: bool) -> None:
                 if value is None:
                     continue
                 if to_utc:
-                    value = value.replace(tzinfo=zone).astimezone(UTC)
+                    value = _standard_reading(value, zone).astimezone(UTC)
                 else:
                     value = value.replace(tzinfo=UTC).astimezone(zone)
                 values[column] = value.replace(tzinfo=None)
