@@ -9,10 +9,13 @@ judged on their own clocks.
 """
 
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
+
+# The zones a centre or a person may choose (the network is European).
+EUROPEAN_ZONES = tuple(sorted(zone for zone in available_timezones() if zone.startswith("Europe/")))
 
 
 def utcnow() -> datetime:

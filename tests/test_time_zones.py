@@ -370,3 +370,31 @@ def test_the_audit_logs_dates_are_days_where_the_reader_is(
         as_text=True
     )
     assert ("Plovdiv" in html) is listed
+
+
+def test_a_person_may_choose_the_zone_they_read_times_in(
+    client, auth, db, make_user, twin_runs
+):
+    run = twin_runs(WINTER_DAY)["razgrad"]
+    reader = make_user(locale="hu")
+    auth.login(reader)
+    page = f"/courses/{run.course.code}"
+    assert "08:00–14:00" in client.get(page).get_data(as_text=True)  # Budapest, from hu
+
+    form = client.get("/profile").get_data(as_text=True)
+    assert 'name="profile-time_zone"' in form
+    data = {
+        "profile-full_name": reader.full_name,
+        "profile-locale": "hu",
+        "profile-time_zone": "Europe/Sofia",
+    }
+    client.submit("/profile", data)
+    db.session.refresh(reader)
+    assert reader.time_zone == "Europe/Sofia"
+    assert "08:00–14:00" not in client.get(page).get_data(as_text=True)  # Razgrad's clock
+
+    data["profile-time_zone"] = "Mars/Olympus_Mons"
+    html = client.submit("/profile", data).get_data(as_text=True)
+    assert 'id="profile-time_zone-error"' in html
+    db.session.refresh(reader)
+    assert reader.time_zone == "Europe/Sofia"

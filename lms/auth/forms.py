@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from lms.auth.models import Role
 from lms.auth.passwords import MAX_PASSWORD, MIN_PASSWORD
 from lms.auth.services import PROFILE_FIELDS
+from lms.clock import EUROPEAN_ZONES
 from lms.formtools import Form, options
 from lms.i18n import LANGUAGE_NAMES
 from lms.i18n import lazy_gettext as _l
@@ -75,8 +76,24 @@ def language_choices():
     return options([("", _l("As the browser asks")), *LANGUAGE_NAMES.items()])
 
 
+def zone_choices():
+    return options(
+        [("", _l("Automatic (from your language)"))]
+        + [(zone, zone.replace("_", " ")) for zone in EUROPEAN_ZONES]
+    )
+
+
 class ProfileForm(ProfileFieldsMixin, Form):
     locale = SelectField(_l("Language"), choices=language_choices, validate_choice=True)
+    time_zone = SelectField(
+        _l("Time zone"),
+        description=_l(
+            "Dates and times of changes and messages are shown in this zone. Session times "
+            "are always those of the centre, with your own time added when it differs."
+        ),
+        choices=zone_choices,
+        validate_choice=True,
+    )
 
 
 class EmailChangeForm(Form):

@@ -172,9 +172,11 @@ def profile():
     password_form = PasswordForm(prefix="password")
     if request.method == "GET":
         profile_form.locale.data = user.locale or ""
+        profile_form.time_zone.data = user.time_zone or ""
     if "profile-full_name" in request.form and profile_form.validate_on_submit():
         if perform(lambda: services.update_profile(
-                user, locale=profile_form.locale.data, **profile_form.profile_data()),
+                user, locale=profile_form.locale.data, time_zone=profile_form.time_zone.data,
+                **profile_form.profile_data()),
                 profile_form):
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))

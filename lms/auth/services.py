@@ -83,6 +83,8 @@ def update_profile(user: User, **changes) -> User:
             setattr(user, key, (value or "").strip())
         elif key == "locale":
             user.locale = value or None
+        elif key == "time_zone":
+            user.time_zone = value or None
     db.session.flush()
     return user
 

@@ -23,7 +23,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from lms.courses.models import EUROPEAN_ZONES, CertificateStyle
+from lms.clock import EUROPEAN_ZONES
+from lms.courses.models import CertificateStyle
 from lms.formtools import Form, SubForm, options
 from lms.i18n import LANGUAGE_NAMES
 from lms.i18n import lazy_gettext as _l

@@ -2,7 +2,7 @@ import datetime as dt
 import enum
 from datetime import date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,9 +36,9 @@ class CertificateStyle(enum.StrEnum):
     RAZGRAD = "razgrad"
 
 
-# The time zone a centre gets unless another is chosen for it, and those it may choose.
+# The time zone a centre gets unless another is chosen for it (EUROPEAN_ZONES: those
+# it may choose).
 COUNTRY_ZONES = {"HU": "Europe/Budapest", "BG": "Europe/Sofia"}
-EUROPEAN_ZONES = tuple(sorted(zone for zone in available_timezones() if zone.startswith("Europe/")))
 
 
 def _country_zone(context) -> str:

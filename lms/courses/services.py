@@ -11,10 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.auth.models import User
-from lms.clock import today_at, utcnow
+from lms.clock import EUROPEAN_ZONES, today_at, utcnow
 from lms.courses.models import (
     COUNTRY_ZONES,
-    EUROPEAN_ZONES,
     Centre,
     Course,
     CourseModule,

@@ -172,6 +172,7 @@ def test_profile_edit_leaves_the_email_alone(client, auth, db, make_user):
         "profile-settlement": "Eger",
         "profile-phone": "",
         "profile-locale": "hu",
+        "profile-time_zone": "",
     }
     response = client.submit("/profile", data, follow_redirects=True)
     assert "Lőrincz Ödön" in response.get_data(as_text=True)
