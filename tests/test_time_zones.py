@@ -398,3 +398,23 @@ def test_a_person_may_choose_the_zone_they_read_times_in(
     assert 'id="profile-time_zone-error"' in html
     db.session.refresh(reader)
     assert reader.time_zone == "Europe/Sofia"
+
+
+@pytest.mark.parametrize("day", [date(2027, 3, 28), date(2027, 10, 31)], ids=["spring", "autumn"])
+@pytest.mark.parametrize("where, clock", [("budapest", BUDAPEST), ("razgrad", SOFIA)])
+def test_on_the_days_the_clocks_change_each_rule_turns_at_the_centres_minute(
+    db, twin_runs, marking, day, where, clock
+):
+    run = twin_runs(day, enrolment_closes=None)[where]
+    session = run.sessions[0]
+    minute_before, start = at(day, time(8, 59), clock), at(day, time(9), clock)
+    assert start - minute_before == timedelta(minutes=1)
+    assert not run.has_started(minute_before) and run.has_started(start)
+    # Enrolment ended with the eve, at midnight there.
+    assert window_is_open(run, at(day - timedelta(days=1), time(23, 59), clock))
+    assert not window_is_open(run, at(day, time(0, 0), clock))
+
+    trainer, items = marking(run)
+    with pytest.raises(DomainError, match="from the start of the session"):
+        mark_session(session, items, trainer, minute_before)
+    assert mark_session(session, items, trainer, start)
