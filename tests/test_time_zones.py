@@ -418,3 +418,15 @@ def test_on_the_days_the_clocks_change_each_rule_turns_at_the_centres_minute(
     with pytest.raises(DomainError, match="from the start of the session"):
         mark_session(session, items, trainer, minute_before)
     assert mark_session(session, items, trainer, start)
+
+
+@pytest.mark.parametrize("locale, shown", [("hu", "2027-11-20 23:30"), ("bg", "2027-11-21 00:30")])
+def test_the_roster_csv_gives_moments_on_the_readers_clock(
+    client, auth, make_user, twin_runs, locale, shown
+):
+    run = twin_runs(WINTER_DAY)["budapest"]
+    enrol(make_user(full_name="Petrova Maria"), run, datetime(2027, 11, 20, 22, 30, tzinfo=UTC))
+    auth.login(make_user(role="admin", locale=locale))
+    rows = client.get(f"/manage/runs/{run.id}/roster.csv").get_data(as_text=True).splitlines()
+    mine = next(row for row in rows if "Petrova Maria" in row)
+    assert shown in mine

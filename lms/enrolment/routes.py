@@ -25,6 +25,7 @@ from lms.exports import csv_download
 from lms.extensions import db
 from lms.formtools import options
 from lms.i18n import gettext as _
+from lms.i18n import viewer_zone
 from lms.notifications.services import mark_seen, recent_for
 from lms.pipeline import perform
 from lms.templating import format_day
@@ -177,6 +178,11 @@ def roster_csv(run_id: int):
         _("Reason"),
     ]
     labels = state_labels()
+    here = viewer_zone()  # the moments as the reader's clock showed them
+
+    def moment(value) -> str:
+        return value.astimezone(here).strftime("%Y-%m-%d %H:%M") if value else ""
+
     groups = [roster.enrolled, roster.pending, roster.waitlist, roster.cancelled]
     rows = (
         (
@@ -188,8 +194,8 @@ def roster_csv(run_id: int):
             e.user.job_title,
             e.user.county,
             e.user.settlement,
-            e.created_at.strftime("%Y-%m-%d %H:%M"),
-            e.cancelled_at.strftime("%Y-%m-%d %H:%M") if e.cancelled_at else "",
+            moment(e.created_at),
+            moment(e.cancelled_at),
             e.cancelled_by.full_name if e.cancelled_by else "",
             e.cancel_reason,
         )
