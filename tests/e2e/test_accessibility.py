@@ -17,11 +17,11 @@ import pytest
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import MarkInput, close_run, mark_session
 from lms.certificates.services import issue_all, revoke
-from lms.db import local_today
+from lms.clock import today_at, utcnow
 from lms.enrolment.services import enrol
 from lms.trainers.models import TrainerRole
 from lms.trainers.services import assign_trainer
-from tests.conftest import at
+from tests.conftest import BUDAPEST, at
 from tests.e2e.conftest import LANGUAGES, login, screenshot, skip_without_browser
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def _sessions(first_day, count, hours=6):
 def site(db, make_user, make_centre, make_course, make_run) -> Site:
     """A little of everything: an upcoming run with a waitlist, a run on today with
     a trainer, a closed run with certificates (one revoked)."""
-    today = local_today()
+    today = today_at(utcnow(), BUDAPEST)
     admin = make_user(role="admin", full_name="Kovács Anna")
     trainer = make_user(role="trainer", full_name="Петър Николов")
     trainee = make_user(full_name="Szőke Tünde", organisation="Családsegítő Szolgálat")

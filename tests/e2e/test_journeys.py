@@ -16,12 +16,12 @@ from pypdf import PdfReader
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import MarkInput, mark_session
 from lms.certificates.models import Certificate
-from lms.db import local_today
+from lms.clock import today_at, utcnow
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.enrolment.services import enrol
 from lms.trainers.models import TrainerRole
 from lms.trainers.services import assign_trainer
-from tests.conftest import at
+from tests.conftest import BUDAPEST, at
 from tests.e2e.conftest import (
     flash_text,
     fresh,
@@ -155,7 +155,7 @@ def test_trainee_registers_enrols_and_the_waitlist_moves_up(
 def test_trainer_marks_todays_session(
     language, db, new_page, make_user, make_course, make_run, tr, hours_in
 ):
-    today = local_today()
+    today = today_at(utcnow(), BUDAPEST)
     admin = make_user(role="admin")
     trainer = make_user(role="trainer", full_name="Петър Николов")
     run = make_run(
@@ -212,7 +212,7 @@ def test_trainer_marks_todays_session(
 def test_admin_closes_run_issues_prints_and_revokes(
     language, db, new_page, make_user, make_centre, make_course, make_run, tr
 ):
-    today = local_today()
+    today = today_at(utcnow(), BUDAPEST)
     first_day = today - timedelta(days=10)
     admin = make_user(role="admin", email=f"admin.{language}@example.org")
     run = make_run(
