@@ -278,20 +278,24 @@ def test_a_sessions_times_name_the_centres_zone_for_a_reader_elsewhere(client, t
     assert "08:00–14:00" not in html
 
 
-def test_enrolments_clash_when_they_meet_in_time_not_on_the_wall_clock(
-    db, centres, make_user, make_course, make_run
-):
-    """09:00–11:00 in Razgrad is 08:00–10:00 in Budapest."""
-    day = WINTER_DAY
+@pytest.fixture
+def run_at(centres, make_course, make_run):
+    """A run of one session on WINTER_DAY from `starts` to `ends` (whole hours) at a centre."""
 
-    def run_at(where, starts, ends):
+    def make(where, starts, ends):
         minutes = (ends.hour - starts.hour) * 60
         return make_run(
             course=make_course(total_hours=minutes // 60),
             centre=centres[where],
-            sessions=[(day, starts, ends, minutes)],
+            sessions=[(WINTER_DAY, starts, ends, minutes)],
         )
 
+    return make
+
+
+def test_enrolments_clash_when_they_meet_in_time_not_on_the_wall_clock(db, run_at, make_user):
+    """09:00–11:00 in Razgrad is 08:00–10:00 in Budapest."""
+    day = WINTER_DAY
     morning_in_razgrad = run_at("razgrad", time(9), time(11))
     eight_in_budapest = run_at("budapest", time(8), time(9))  # 09:00–10:00 in Razgrad
     ten_in_budapest = run_at("budapest", time(10), time(11))  # 11:00–12:00 in Razgrad
@@ -303,19 +307,8 @@ def test_enrolments_clash_when_they_meet_in_time_not_on_the_wall_clock(
     assert enrol(trainee, ten_in_budapest, now).state == EnrolmentState.ENROLLED
 
 
-def test_a_trainer_is_double_booked_only_when_the_sessions_meet_in_time(
-    db, centres, make_user, make_course, make_run
-):
+def test_a_trainer_is_double_booked_only_when_the_sessions_meet_in_time(db, run_at, make_user):
     trainer = make_user(role=Role.TRAINER)
-
-    def run_at(where, starts, ends):
-        minutes = (ends.hour - starts.hour) * 60
-        return make_run(
-            course=make_course(total_hours=minutes // 60),
-            centre=centres[where],
-            sessions=[(WINTER_DAY, starts, ends, minutes)],
-        )
-
     assign_trainer(run_at("razgrad", time(14), time(17)), trainer, TrainerRole.LEAD)
     # 12:00–14:00 in Budapest is 13:00–15:00 in Razgrad: a clash.
     with pytest.raises(DomainError):
