@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import stamp
+from icalendar import Calendar
 
 os.environ["LMS_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="lms-test-instance-")
 
@@ -49,6 +50,7 @@ from lms.courses import services as courses  # noqa: E402
 from lms.courses.models import CourseStatus  # noqa: E402
 from lms.enrolment.services import enrol  # noqa: E402
 from lms.extensions import db as _db  # noqa: E402
+from lms.notifications.ics import PRODID  # noqa: E402
 from lms.notifications.models import Notification  # noqa: E402
 from lms.trainers.models import TrainerRole  # noqa: E402
 from lms.trainers.services import assign_trainer  # noqa: E402
@@ -425,3 +427,16 @@ def certificate_world(db, world, make_user, make_course, make_run):
         certificate_code=own.verification_code,
     )
     return world
+
+
+# ---------------------------------------------------------------- calendars
+
+
+def parse_ics(text: str):
+    """An .ics file parsed back with icalendar, after the checks every calendar program
+    makes: CRLF line endings only, VERSION 2.0, our PRODID."""
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", ""), "lines must end in CRLF"
+    calendar = Calendar.from_ical(text)
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"]) == PRODID
+    return calendar
