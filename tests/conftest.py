@@ -44,6 +44,7 @@ from lms.attendance.models import AttendanceStatus  # noqa: E402
 from lms.attendance.services import MarkInput, close_run, mark_session  # noqa: E402
 from lms.auth import services as accounts  # noqa: E402
 from lms.auth.models import Role  # noqa: E402
+from lms.calendars.services import feed_token, start_feed  # noqa: E402
 from lms.certificates.services import issue_certificate  # noqa: E402
 from lms.clock import utcnow  # noqa: E402
 from lms.courses import services as courses  # noqa: E402
@@ -360,6 +361,7 @@ def world(db, make_user, make_course, make_run):
     assignment = assign_trainer(published, users["trainer"], TrainerRole.LEAD)
     foreign = make_run()  # published, taught by somebody else
     assign_trainer(foreign, make_user(role=Role.TRAINER), TrainerRole.LEAD)
+    start_feed(users["trainee"])
     db.session.commit()
     return {
         "users": users,
@@ -378,6 +380,7 @@ def world(db, make_user, make_course, make_run):
             "published_session_id": published.sessions[0].id,
             "assignment_id": assignment.id,
             "bad_token": "not-a-token",
+            "feed_token": feed_token(users["trainee"]),
             "foreign_run_id": foreign.id,
             "foreign_session_id": foreign.sessions[0].id,
             # the news of the world's trainee's enrolment, still in the outbox
