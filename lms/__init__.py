@@ -90,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.attendance import routes as _attendance_routes  # noqa: F401
     from lms.auth import bp as auth_bp
     from lms.auth import routes as _auth_routes  # noqa: F401
+    from lms.calendars import bp as calendars_bp
+    from lms.calendars import routes as _calendars_routes  # noqa: F401
     from lms.certificates import bp as certificates_bp
     from lms.certificates import routes as _certificates_routes  # noqa: F401
     from lms.core import bp as core_bp
@@ -110,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(trainers_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(calendars_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
 
 

@@ -65,6 +65,10 @@ ACCESS: dict[str, Rule] = {
     "certificates.verify_form": _rule(ANYONE),
     "certificates.verify": _rule(ANYONE),
     "certificates.verify_short": _rule(ANYONE),
+    # calendars: a draft or cancelled run's only for its administrators (checked by the
+    # view: 404 to others); a personal feed opened by its secret address alone
+    "calendars.run_calendar": _rule(ANYONE),
+    "calendars.feed": _rule(ANYONE),
     # accounts
     "auth.login": _rule(ANYONE),
     "auth.register": _rule(ANYONE),
@@ -75,6 +79,9 @@ ACCESS: dict[str, Rule] = {
     "auth.confirm_email_change": _rule(ANYONE),  # the link may open in another browser
     "auth.logout": _rule(MEMBERS),
     "auth.profile": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    # one's own calendar feed; an administrator has no sessions to put in one
+    "calendars.start_feed": _rule({TRAINEE, TRAINER}, trainee=OWN, trainer=OWN),
+    "calendars.stop_feed": _rule({TRAINEE, TRAINER}, trainee=OWN, trainer=OWN),
     # a person's own trainings
     "enrolment.dashboard": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     "enrolment.enrol": _rule(MEMBERS),

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import stamp
+from icalendar import Calendar
 
 os.environ["LMS_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="lms-test-instance-")
 
@@ -43,12 +44,14 @@ from lms.attendance.models import AttendanceStatus  # noqa: E402
 from lms.attendance.services import MarkInput, close_run, mark_session  # noqa: E402
 from lms.auth import services as accounts  # noqa: E402
 from lms.auth.models import Role  # noqa: E402
+from lms.calendars.services import feed_token, start_feed  # noqa: E402
 from lms.certificates.services import issue_certificate  # noqa: E402
 from lms.clock import utcnow  # noqa: E402
 from lms.courses import services as courses  # noqa: E402
 from lms.courses.models import CourseStatus  # noqa: E402
 from lms.enrolment.services import enrol  # noqa: E402
 from lms.extensions import db as _db  # noqa: E402
+from lms.notifications.ics import PRODID  # noqa: E402
 from lms.notifications.models import Notification  # noqa: E402
 from lms.trainers.models import TrainerRole  # noqa: E402
 from lms.trainers.services import assign_trainer  # noqa: E402
@@ -358,6 +361,7 @@ def world(db, make_user, make_course, make_run):
     assignment = assign_trainer(published, users["trainer"], TrainerRole.LEAD)
     foreign = make_run()  # published, taught by somebody else
     assign_trainer(foreign, make_user(role=Role.TRAINER), TrainerRole.LEAD)
+    start_feed(users["trainee"])
     db.session.commit()
     return {
         "users": users,
@@ -376,6 +380,7 @@ def world(db, make_user, make_course, make_run):
             "published_session_id": published.sessions[0].id,
             "assignment_id": assignment.id,
             "bad_token": "not-a-token",
+            "feed_token": feed_token(users["trainee"]),
             "foreign_run_id": foreign.id,
             "foreign_session_id": foreign.sessions[0].id,
             # the news of the world's trainee's enrolment, still in the outbox
@@ -425,3 +430,16 @@ def certificate_world(db, world, make_user, make_course, make_run):
         certificate_code=own.verification_code,
     )
     return world
+
+
+# ---------------------------------------------------------------- calendars
+
+
+def parse_ics(text: str):
+    """An .ics file parsed back with icalendar, after the checks every calendar program
+    makes: CRLF line endings only, VERSION 2.0, our PRODID."""
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", ""), "lines must end in CRLF"
+    calendar = Calendar.from_ical(text)
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"]) == PRODID
+    return calendar

@@ -27,6 +27,11 @@ ROUTES = [
     ("GET", "/courses/{course_code}", (200, 200, 200, 200)),
     ("GET", "/courses/{draft_course_code}", (404, 404, 404, 200)),
     ("GET", "/healthz", (200, 200, 200, 200)),
+    ("GET", "/runs/{published_run_id}/calendar.ics", (200, 200, 200, 200)),
+    ("GET", "/runs/{run_id}/calendar.ics", (404, 404, 404, 200)),  # a draft run
+    # a personal feed: its secret address is the key, whoever (or whatever) asks
+    ("GET", "/calendar/{trainee_id}.{feed_token}.ics", (200, 200, 200, 200)),
+    ("GET", "/calendar/{trainee_id}.{bad_token}.ics", (404, 404, 404, 404)),
     ("GET", "/login", (200, 302, 302, 302)),
     ("POST", "/login", (200, 302, 302, 302)),
     ("GET", "/register", (200, 302, 302, 302)),
@@ -42,6 +47,9 @@ ROUTES = [
     ("POST", "/language", (302, 302, 302, 302)),
     ("GET", "/profile", (LOGIN, 200, 200, 200)),
     ("POST", "/profile", (LOGIN, 200, 200, 200)),
+    # an administrator has no sessions of their own, so no feed
+    ("POST", "/profile/calendar", (LOGIN, 302, 302, 403)),
+    ("POST", "/profile/calendar/off", (LOGIN, 302, 302, 403)),
     ("GET", "/manage/", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/centres/", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/centres/new", (LOGIN, 403, 403, 200)),

@@ -78,8 +78,10 @@ def my_sessions():
         for s in sessions
         if s.date < s.run.today(now) and marked.get(s.id, 0) < enrolled.get(s.run_id, 0)
     ]
+    runs = sorted({s.run for s in upcoming + unmarked}, key=lambda r: (r.first_date, r.id))
     return render_template(
         "attendance/my_sessions.html",
+        runs=runs,
         upcoming=upcoming,
         unmarked=unmarked,
         marked=marked,

@@ -40,7 +40,7 @@ AUDITED = {
 # that log in or set a password.
 ONLY_FIELDS = {"Notification": {"state"}}
 SKIPPED_FIELDS = {"created_at", "last_login_at", "enrolled_count"}
-SECRET_FIELDS = {"password_hash"}
+SECRET_FIELDS = {"password_hash", "calendar_key"}  # the key opens the calendar feed
 
 
 def _plain(value):

@@ -444,6 +444,10 @@ def save_session(
             ),
             "date",
         )
+    if session is not None and (session.date, session.starts_at, session.ends_at) != (
+        day, starts_at, ends_at
+    ):
+        session.sequence += 1  # a moved event replaces the old one in calendars
     session = session or Session(run=run)
     session.date, session.starts_at, session.ends_at = day, starts_at, ends_at
     session.minutes, session.topic, session.room = minutes, topic.strip(), room.strip()

@@ -1,18 +1,53 @@
 """What a trainee is told when their enrolment changes: in-app notice and e-mail."""
 
+import sqlalchemy as sa
 from flask import current_app
 
-from lms.enrolment.models import Enrolment, EnrolmentState
+from lms.enrolment.models import Enrolment, EnrolmentEvent, EnrolmentState
 from lms.enrolment.queries import waitlist_positions
+from lms.extensions import db
 from lms.i18n import gettext as _
-from lms.notifications.ics import run_calendar
+from lms.notifications import ics
 from lms.notifications.services import notify
 from lms.templating import format_clock, format_day, zone_name
 from lms.urls import public_url
 
 
-def calendar_for(run) -> str:
-    return run_calendar(run, current_app.config["MAIL_DOMAIN"])
+def _places_lost(enrolment: Enrolment) -> int:
+    """How many times the trainee's place in this run was cancelled (their calendar was
+    sent a CANCEL each time): the SEQUENCE of later messages must pass those."""
+    return db.session.scalar(
+        sa.select(sa.func.count(EnrolmentEvent.id)).where(
+            EnrolmentEvent.enrolment_id == enrolment.id,
+            EnrolmentEvent.from_state == EnrolmentState.ENROLLED,
+            EnrolmentEvent.to_state == EnrolmentState.CANCELLED,
+        )
+    )
+
+
+def _people(enrolment: Enrolment) -> tuple[str, ics.Person, ics.Person]:
+    config = current_app.config
+    organizer = ics.sender(enrolment.run.centre.name, config["MAIL_DEFAULT_SENDER"])
+    return config["MAIL_DOMAIN"], organizer, ics.Person(
+        enrolment.user.full_name, enrolment.user.email
+    )
+
+
+def invitation_for(enrolment: Enrolment, on_behalf: bool = False) -> str:
+    """The run's sessions as an invitation (METHOD:REQUEST) to the trainee with a place."""
+    domain, organizer, attendee = _people(enrolment)
+    return ics.invitation(
+        enrolment.run, domain, organizer, attendee, _places_lost(enrolment), not on_behalf
+    )
+
+
+def cancellation_for(enrolment: Enrolment) -> str:
+    """METHOD:CANCEL for the sessions of the invitation, once the place is cancelled (the
+    cancellation is already recorded, so it is not counted among the earlier ones)."""
+    domain, organizer, attendee = _people(enrolment)
+    return ics.cancellation(
+        enrolment.run, domain, organizer, attendee, max(_places_lost(enrolment) - 1, 0)
+    )
 
 
 def _facts(enrolment: Enrolment) -> dict:
@@ -58,9 +93,18 @@ def _body(opening: str, facts: dict, closing: str = "") -> str:
 
 
 def tell_about(
-    enrolment: Enrolment, state: EnrolmentState, promoted: bool = False, approved: bool = False
+    enrolment: Enrolment,
+    state: EnrolmentState,
+    promoted: bool = False,
+    approved: bool = False,
+    on_behalf: bool = False,
+    had_place: bool = False,
 ) -> None:
-    """Queue the news of `enrolment` reaching `state`, with a calendar once they have a place."""
+    """Queue the news of `enrolment` reaching `state`, with an invitation once they have a
+    place, and its cancellation when a place they had (`had_place`) is cancelled.
+
+    `on_behalf`: an administrator gave the place without the trainee asking.
+    """
     position = (
         waitlist_positions([enrolment]).get(enrolment.id)
         if state == EnrolmentState.WAITLISTED
@@ -137,6 +181,21 @@ def tell_about(
                     facts,
                 ),
             )
+        if enrolment.cancel_kind == "moved":
+            return (
+                _("Your place has moved: %(course)s", **facts),
+                _body(
+                    _(
+                        "Your place in %(where)s has moved to another run of the same "
+                        "course (%(reason)s). Its details follow in a separate message; the "
+                        "calendar file attached here takes the old dates out of your "
+                        "calendar.",
+                        where=where,
+                        reason=facts["reason"],
+                    ),
+                    {**facts, "sessions": ""},
+                ),
+            )
         opening = _("Your enrolment in %(where)s is cancelled.", where=where)
         if facts["reason"]:
             opening += " " + _("Reason: %(reason)s", reason=facts["reason"])
@@ -144,18 +203,26 @@ def tell_about(
             opening, {**facts, "sessions": ""}
         )
 
-    ics = calendar_for(enrolment.run) if state == EnrolmentState.ENROLLED else None
+    if state == EnrolmentState.ENROLLED:
+        calendar = invitation_for(enrolment, on_behalf)
+    elif state == EnrolmentState.CANCELLED and had_place:
+        calendar = cancellation_for(enrolment)
+    else:  # no invitation was sent, so there is nothing to take back
+        calendar = None
     notify(
         enrolment.user,
         f"enrolment_{state.value}",
         render,
-        ics=ics,
+        ics=calendar,
         language=enrolment.run.language,
         centre_id=enrolment.run.centre_id,
     )
 
 
-def tell_run_cancelled(enrolment: Enrolment, reason: str) -> None:
+def tell_run_cancelled(enrolment: Enrolment, reason: str, had_place: bool = False) -> None:
+    """Queue the news that the run is cancelled; to a trainee who had a place (and so an
+    invitation), with the cancellation of its sessions."""
+
     def render():
         facts = _facts(enrolment)
         return (
@@ -174,6 +241,7 @@ def tell_run_cancelled(enrolment: Enrolment, reason: str) -> None:
         enrolment.user,
         "run_cancelled",
         render,
+        ics=cancellation_for(enrolment) if had_place else None,
         language=enrolment.run.language,
         centre_id=enrolment.run.centre_id,
     )

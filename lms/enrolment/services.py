@@ -261,7 +261,7 @@ def enrol(user: User, run: Run, now: datetime, by: User | None = None) -> Enrolm
         db.session.flush()
     elif not _move(enrolment, to, by or user, reason, **values):
         raise _changed_meanwhile()
-    messages.tell_about(enrolment, to)
+    messages.tell_about(enrolment, to, on_behalf=by_admin)
     return enrolment
 
 
@@ -311,6 +311,7 @@ def cancel_enrolment(
     elif kind in (CancelKind.BY_ADMIN, CancelKind.REFUSED) and not reason.strip():
         raise DomainError(_("Give the reason."), "reason")
     held = enrolment.holds_seat
+    had_place = enrolment.state == EnrolmentState.ENROLLED  # and so an invitation
     if not _move(
         enrolment,
         EnrolmentState.CANCELLED,
@@ -323,8 +324,9 @@ def cancel_enrolment(
         waitlisted_at=None,
     ):
         raise _changed_meanwhile()
-    if kind != CancelKind.MOVED:
-        messages.tell_about(enrolment, EnrolmentState.CANCELLED)
+    if kind != CancelKind.MOVED or had_place:  # a move is told by the new run's news,
+        # but the old run's invitation must still be withdrawn from their calendar
+        messages.tell_about(enrolment, EnrolmentState.CANCELLED, had_place=had_place)
     if held:
         _release_seat(run)
         promote_from_waitlist(run)
@@ -415,6 +417,7 @@ def cancel_run_and_enrolments(run: Run, by: User, reason: str, now: datetime) ->
     for enrolment in db.session.scalars(
         sa.select(Enrolment).where(Enrolment.run_id == run.id, Enrolment.state.in_(ACTIVE_STATES))
     ):
+        had_place = enrolment.state == EnrolmentState.ENROLLED
         if not _move(
             enrolment,
             EnrolmentState.CANCELLED,
@@ -427,7 +430,7 @@ def cancel_run_and_enrolments(run: Run, by: User, reason: str, now: datetime) ->
             waitlisted_at=None,
         ):
             raise _changed_meanwhile()
-        messages.tell_run_cancelled(enrolment, reason)
+        messages.tell_run_cancelled(enrolment, reason, had_place)
     run.enrolled_count = 0
     db.session.flush()
     return run

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
+from icalendar import Calendar
 
 from lms.clock import utcnow
 from lms.extensions import db
@@ -20,6 +21,7 @@ log = logging.getLogger("lms.mail")
 CLAIM_SECONDS = 120
 MAX_BACKOFF = timedelta(hours=1)
 DUE_STATES = (OutboxState.WAITING, OutboxState.FAILING)
+ATTACHMENT_NAMES = {"REQUEST": "invitation.ics", "CANCEL": "cancellation.ics"}
 NO_SERVER_NOTE = "MAIL_SERVER is not set: printed on the mail worker's console, not sent"
 
 
@@ -68,12 +70,15 @@ def email_for(notification: Notification) -> EmailMessage:
     message["Message-ID"] = f"<notification-{notification.id}@{config['MAIL_DOMAIN']}>"
     message.set_content(notification.body)
     if notification.ics:
+        # Mail programs act on the part's `method` (Outlook, Gmail show the invitation
+        # or remove the event): it must be the calendar's own METHOD.
+        method = str(Calendar.from_ical(notification.ics).get("method") or "PUBLISH").upper()
         message.add_attachment(
             notification.ics.encode(),
             maintype="text",
             subtype="calendar",
-            filename="sessions.ics",
-            params={"method": "PUBLISH"},
+            filename=ATTACHMENT_NAMES.get(method, "sessions.ics"),
+            params={"method": method, "charset": "utf-8"},
         )
     return message
 

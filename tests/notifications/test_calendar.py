@@ -1,13 +1,17 @@
 """Session calendars: a session at 08:30 in Razgrad is 08:30 Sofia time in any calendar."""
 
-from datetime import UTC, date, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from icalendar import Calendar
 
 from lms.courses.models import Centre
+from lms.errors import DomainError
 from lms.notifications.ics import run_calendar
+from lms.trainers import services as trainers
+from tests.conftest import parse_ics
 
 WINTER, SUMMER = date(2030, 1, 15), date(2030, 7, 16)
 
@@ -75,3 +79,55 @@ def test_administrators_choose_a_centres_zone_from_a_list(client, auth, db, make
     db.session.expire_all()
     assert db.session.scalar(sa.select(Centre.time_zone).where(Centre.id == centre.id)) \
         == "Europe/Bucharest"
+
+
+def test_a_file_calendar_programs_accept(make_run):
+    run = make_run(publish=False)
+    calendar = parse_ics(run_calendar(run, "forras.example.org"))  # CRLF, VERSION, PRODID
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    for event in calendar.walk("VEVENT"):
+        for required in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "SEQUENCE"):
+            assert required in event
+
+
+def test_a_moved_session_replaces_itself_in_calendars(db, make_run):
+    """SEQUENCE grows when the date or times change (calendars replace an event only by a
+    higher one); LAST-MODIFIED says when. Other changes (topic, room) keep the SEQUENCE."""
+    run = make_run(publish=False, sessions=[(WINTER, time(9), time(15), 360)])
+    session = run.sessions[0]
+
+    def event():
+        (only,) = parse_ics(run_calendar(run, "x.org")).walk("VEVENT")
+        return only
+
+    assert int(event()["SEQUENCE"]) == 0
+    with time_machine.travel(datetime(2027, 3, 11, 8, 0, tzinfo=UTC), tick=False):
+        trainers.save_session(run, session, day=WINTER, starts_at=time(9), ends_at=time(15),
+                              minutes=360, topic="New topic", room="Room 2")
+        db.session.commit()
+    assert session.sequence == 0 and int(event()["SEQUENCE"]) == 0
+    assert event().decoded("LAST-MODIFIED") == datetime(2027, 3, 11, 8, 0, tzinfo=UTC)
+    moves = [(WINTER + timedelta(days=1), time(9), time(15)),  # another day
+             (WINTER + timedelta(days=1), time(10), time(16)),  # later the same day
+             (WINTER + timedelta(days=1), time(10), time(15))]  # ends earlier
+    for number, (day, starts, ends) in enumerate(moves, start=1):
+        with time_machine.travel(datetime(2027, 3, 11 + number, 8, 0, tzinfo=UTC), tick=False):
+            trainers.save_session(run, session, day=day, starts_at=starts, ends_at=ends,
+                                  minutes=300)
+            db.session.commit()
+        assert session.sequence == number
+        moved = event()
+        assert int(moved["SEQUENCE"]) == 2 * number  # see lms.notifications.ics
+        assert moved.decoded("DTSTART").time() == starts
+        assert moved.decoded("LAST-MODIFIED") == datetime(2027, 3, 11 + number, 8, 0,
+                                                          tzinfo=UTC)
+
+
+def test_a_refused_move_changes_no_sequence(db, make_run):
+    run = make_run(publish=False, sessions=[(WINTER, time(9), time(15), 360),
+                                            (WINTER, time(15), time(17), 120)])
+    first = run.sessions[0]
+    with pytest.raises(DomainError):  # would overlap the afternoon session
+        trainers.save_session(run, first, day=WINTER, starts_at=time(10), ends_at=time(16),
+                              minutes=360)
+    assert first.sequence == 0  # the refusal comes before anything changes

@@ -1,0 +1,86 @@
+import hashlib
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from lms.access import can
+from lms.calendars import bp, services
+from lms.calendars.permissions import can_have_feed
+from lms.clock import utcnow
+from lms.courses.forms import ConfirmForm
+from lms.i18n import gettext as _
+from lms.pipeline import perform
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+@bp.route("/runs/<int:run_id>/calendar.ics")
+def run_calendar(run_id: int):
+    """A run's sessions for one's own calendar ("Add to calendar")."""
+    run = services.run_with_sessions(run_id)
+    if run is None or not (services.run_is_public(run) or can("manage.run", run_id=run.id)):
+        abort(404)
+    response = Response(services.run_calendar(run), content_type=CALENDAR_TYPE)
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=services.run_calendar_filename(run)
+    )
+    return response
+
+
+@bp.route("/calendar/<int:user_id>.<token>.ics")
+def feed(user_id: int, token: str):
+    """A personal subscription feed, opened by its secret address alone (calendar
+    programs log in nowhere)."""
+    user = services.feed_owner(user_id, token)
+    if user is None:
+        abort(404)
+    now = utcnow()
+    feed = services.feed_of(user, now)
+    body = services.feed_calendar(user, feed, now)
+    response = Response(body, content_type=CALENDAR_TYPE)
+    response.headers.set("Content-Disposition", "inline", filename="forras.ics")
+    # The same content gives the same bytes (DTSTAMP is the last change), so the hash
+    # is a strong validator; Last-Modified is for programs that only send a date.
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest())
+    if feed.last_modified is not None:
+        response.last_modified = feed.last_modified
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response.make_conditional(request)
+
+
+def _to_profile():
+    return redirect(url_for("auth.profile") + "#calendar-heading")
+
+
+@bp.route("/profile/calendar", methods=["POST"])
+def start_feed():
+    user = current_user._get_current_object()
+    if not can_have_feed(user):
+        abort(403)
+    renewed = user.calendar_key is not None
+    if ConfirmForm().validate_on_submit() and perform(lambda: services.start_feed(user)):
+        flash(
+            _("Your calendar has a new address; the old one no longer works.")
+            if renewed
+            else _("Your calendar address is ready. Add it to your calendar program."),
+            "success",
+        )
+    return _to_profile()
+
+
+@bp.route("/profile/calendar/off", methods=["POST"])
+def stop_feed():
+    user = current_user._get_current_object()
+    if not can_have_feed(user):
+        abort(403)
+    if ConfirmForm().validate_on_submit() and perform(lambda: services.stop_feed(user)):
+        flash(_("Your calendar address is turned off: it no longer works."), "success")
+    return _to_profile()
+
+
+@bp.app_template_global()
+def calendar_feed_address():
+    """The current user's feed addresses (https and webcal), or None."""
+    return services.feed_address(current_user) if can_have_feed(current_user) else None
