@@ -11,11 +11,11 @@ import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import click
 
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.i18n import gettext as _
 
@@ -151,7 +151,7 @@ def restore_command(path: Path, yes: bool) -> None:
     db.engine.dispose()  # this process holds no connection to the file it replaces
     kept = None
     if target.exists():
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = utcnow().strftime("%Y%m%d-%H%M%SZ")
         kept = target.with_name(f"{target.name}.before-restore-{stamp}")
         with closing(_connect(target)) as current:
             _copy(current, kept)

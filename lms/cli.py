@@ -1,17 +1,17 @@
 """Command-line interface: `flask create-user`, `flask demo`, `flask backup` (and `lms ...`)."""
 
 import logging
-from datetime import date
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 import lms
 from lms.auth import services as accounts
 from lms.auth.models import Role
 from lms.backup import backup_command, restore_command
+from lms.clock import today_at, utcnow, zone
 from lms.demo import load_demo
 from lms.errors import DomainError
 from lms.extensions import db
@@ -57,7 +57,8 @@ def create_user_command(email: str, role: str, full_name: str, password: str) ->
 @click.command("demo")
 def demo_command() -> None:
     """Load the demo catalogue, centres and people; running it again changes nothing."""
-    summary = load_demo(date.today())
+    # The demo's dates are days in the network's default zone (Budapest).
+    summary = load_demo(today_at(utcnow(), zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])))
     db.session.commit()
     if any((summary.centres, summary.courses, summary.runs, summary.users, summary.enrolments,
             summary.certificates)):

@@ -21,7 +21,7 @@ from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.enrolment.services import cancel_enrolment, dashboard, enrol, window_is_open
 from lms.errors import DomainError
 from lms.trainers.models import TrainerRole
-from lms.trainers.services import assign_trainer
+from lms.trainers.services import assign_trainer, save_session
 from tests.conftest import BUDAPEST, SOFIA, at
 
 SUMMER_DAY = date(2027, 6, 15)  # Budapest UTC+2, Sofia UTC+3
@@ -423,3 +423,26 @@ def test_the_roster_csv_gives_moments_on_the_readers_clock(
     rows = client.get(f"/manage/runs/{run.id}/roster.csv").get_data(as_text=True).splitlines()
     mine = next(row for row in rows if "Petrova Maria" in row)
     assert shown in mine
+
+
+def test_a_new_session_may_not_double_book_the_runs_trainer_in_another_zone(
+    db, run_at, centres, make_user, make_course, make_run
+):
+    trainer = make_user(role=Role.TRAINER)
+    assign_trainer(run_at("razgrad", time(14), time(17)), trainer, TrainerRole.LEAD)
+    draft = make_run(
+        course=make_course(total_hours=6),
+        centre=centres["budapest"],
+        publish=False,
+        sessions=[(WINTER_DAY - timedelta(days=1), time(9), time(12), 180)],
+    )
+    assign_trainer(draft, trainer, TrainerRole.LEAD)  # on all its sessions, new ones too
+
+    def add(starts, ends):
+        return save_session(
+            draft, None, day=WINTER_DAY, starts_at=starts, ends_at=ends, minutes=180, topic=""
+        )
+
+    with pytest.raises(DomainError):
+        add(time(12), time(15))  # 13:00–16:00 in Razgrad
+    assert add(time(16), time(19)).starts == datetime.combine(WINTER_DAY, time(15), UTC)

@@ -245,3 +245,38 @@ def tell_run_cancelled(enrolment: Enrolment, reason: str, had_place: bool = Fals
         language=enrolment.run.language,
         centre_id=enrolment.run.centre_id,
     )
+
+
+def tell_session_moved(enrolment: Enrolment, session, was: str) -> None:
+    """Queue the news that a session of the trainee's run has moved; one who holds a place
+    gets the run's invitation again, its SEQUENCE higher, so calendars move the event."""
+
+    def render():
+        facts = _facts(enrolment)
+        now = (
+            f"{format_day(session.date, 'full')}, "
+            f"{format_clock(session.starts_at)}–{format_clock(session.ends_at)}"
+        )
+        return (
+            _("A session has moved: %(course)s", **facts),
+            _body(
+                _(
+                    "A session of %(course)s at %(centre)s has moved: it was on %(was)s, "
+                    "it is now on %(now)s.",
+                    was=was,
+                    now=now,
+                    **facts,
+                ),
+                facts,
+            ),
+        )
+
+    holds_place = enrolment.state == EnrolmentState.ENROLLED
+    notify(
+        enrolment.user,
+        "session_moved",
+        render,
+        ics=invitation_for(enrolment) if holds_place else None,
+        language=enrolment.run.language,
+        centre_id=enrolment.run.centre_id,
+    )

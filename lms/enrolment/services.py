@@ -8,7 +8,7 @@ loser of a race matches no row and is told so.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -32,7 +32,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pipeline import explain_constraint
-from lms.templating import format_day
+from lms.templating import format_clock, format_day
 
 # Two clicks (or two administrators) raced to enrol the same trainee in the same
 # run: the second insert trips the one-enrolment-per-trainee-per-run constraint.
@@ -409,6 +409,26 @@ def move_enrolment(enrolment: Enrolment, target: Run, by: User, now: datetime) -
     if moved.state != EnrolmentState.ENROLLED:  # the last seat went meanwhile
         raise DomainError(_("That run is full."), "run_id")
     return moved
+
+
+def tell_of_moved_session(session: Session, was: tuple[date, time, time]) -> int:
+    """After a session's date or times changed from `was`, tell everyone holding or
+    awaiting a place (the holders with an updated invitation); how many were told."""
+    if (session.date, session.starts_at, session.ends_at) == was:
+        return 0
+    day, starts_at, ends_at = was
+    described = f"{format_day(day, 'full')}, {format_clock(starts_at)}–{format_clock(ends_at)}"
+    waiting = db.session.scalars(
+        sa.select(Enrolment)
+        .where(
+            Enrolment.run_id == session.run_id,
+            Enrolment.state.in_((EnrolmentState.ENROLLED, EnrolmentState.PENDING)),
+        )
+        .options(joinedload(Enrolment.user))
+    ).all()
+    for enrolment in waiting:
+        messages.tell_session_moved(enrolment, session, described)
+    return len(waiting)
 
 
 def cancel_run_and_enrolments(run: Run, by: User, reason: str, now: datetime) -> Run:

@@ -14,6 +14,7 @@ from lms.enrolment import services as enrolments
 from lms.extensions import db
 from lms.formtools import int_arg, options
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.manage import bp
 from lms.pipeline import perform
 from lms.trainers import services as trainers
@@ -122,8 +123,24 @@ def edit_session(session_id: int):
     if request.method == "GET":
         form.hours.data = session.hours
     if form.validate_on_submit():
-        if perform(lambda: trainers.save_session(run, session, **_session_fields(form)), form):
+        was = (session.date, session.starts_at, session.ends_at)
+
+        def operation():
+            trainers.save_session(run, session, **_session_fields(form))
+            return enrolments.tell_of_moved_session(session, was)
+
+        outcome = perform(operation, form)
+        if outcome:
             flash(_("The session is saved."), "success")
+            if outcome.value:
+                flash(
+                    ngettext(
+                        "%(num)d trainee was told of the new time.",
+                        "%(num)d trainees were told of the new time.",
+                        outcome.value,
+                    ),
+                    "info",
+                )
             return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
     return render_template("manage/session_form.html", form=form, session=session, run=run)
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,14 +26,15 @@ class Slot:
     starts_at: time
     ends_at: time
     session: Session  # the session as it is now (its label for messages)
+    zone: ZoneInfo  # its run's centre's: the times are wall-clock times there
 
     @property
     def starts(self) -> datetime:
-        return instant_at(self.day, self.starts_at, self.session.run.zone)
+        return instant_at(self.day, self.starts_at, self.zone)
 
     @property
     def ends(self) -> datetime:
-        return instant_at(self.day, self.ends_at, self.session.run.zone)
+        return instant_at(self.day, self.ends_at, self.zone)
 
 
 def covered_sessions(assignment: TrainerAssignment) -> list[Session]:
@@ -126,7 +128,7 @@ def assign_trainer(
     if any(s.run_id != run.id for s in sessions):
         raise DomainError(_("Choose sessions of this run."), "sessions")
     covered = sessions or list(run.sessions)
-    slots = [Slot(s.date, s.starts_at, s.ends_at, s) for s in covered]
+    slots = [Slot(s.date, s.starts_at, s.ends_at, s, run.zone) for s in covered]
     lock_trainers([trainer])  # then check, then insert: one booking of them at a time
     clash = find_trainer_clash(trainer, slots, ignore_run=run)
     if clash:
@@ -166,7 +168,7 @@ def save_session(run: Run, session: Session | None, **fields) -> Session:
     else:
         label = session
         affected = trainers_of_session(session)
-    slot = Slot(day, starts_at, ends_at, label)
+    slot = Slot(day, starts_at, ends_at, label, run.zone)
     lock_trainers([a.trainer for a in affected])
     for assignment in affected:
         clash = find_trainer_clash(assignment.trainer, [slot], ignore_run=run)

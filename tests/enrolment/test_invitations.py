@@ -181,3 +181,38 @@ def test_a_moved_trainee_loses_the_old_dates_and_gets_the_new(db, make_user, mak
     method, new = attached_calendar(invited_again)
     assert method == "REQUEST"
     assert {str(e["UID"]) for e in new.walk("VEVENT")} == uids(target)
+
+
+def test_a_moved_session_is_told_with_an_updated_invitation(
+    client, auth, db, make_user, razgrad_run
+):
+    holder, waiting = make_user(), make_user()
+    services.enrol(holder, razgrad_run, BEFORE)
+    services.enrol(waiting, razgrad_run, BEFORE)  # capacity 1: waitlisted, told nothing
+    db.session.commit()
+    session = razgrad_run.sessions[1]
+    auth.login(make_user(role="admin"))
+    page = f"/sessions/{session.id}/edit"
+    form = {"date": (DAY + timedelta(days=2)).isoformat(), "starts_at": "09:00",
+            "ends_at": "17:30", "hours": "8", "topic": session.topic, "room": ""}
+    html = client.submit(f"/manage{page}", form, follow_redirects=True).get_data(as_text=True)
+    assert "1 trainee was told of the new time." in html
+
+    moved = news(db, holder)[-1]
+    assert moved.kind == "session_moved"
+    assert "08:30–17:00, it is now on" in moved.body and "09:00–17:30." in moved.body
+    method, calendar = attached_calendar(moved)
+    assert method == "REQUEST"
+    uid = f"session-{session.id}@forras.local"
+    event = next(e for e in calendar.walk("VEVENT") if e["UID"] == uid)
+    assert event["SEQUENCE"] == 2  # above the first invitation's 0 and any CANCEL's 1
+    start = event.decoded("DTSTART")
+    assert (start.date(), start.time(), str(start.tzinfo)) == (
+        DAY + timedelta(days=2), time(9), "Europe/Sofia"
+    )
+    assert [n.kind for n in news(db, waiting)].count("session_moved") == 0
+
+    # Saving it again unchanged tells nobody.
+    form["topic"] = "A new topic"
+    html = client.submit(f"/manage{page}", form, follow_redirects=True).get_data(as_text=True)
+    assert "told of the new time" not in html
