@@ -129,7 +129,7 @@ def mark_session(
         changes.append((item, minutes, mark))
     if changes and needs_reason and not reason.strip():
         raise DomainError(_("Give the reason for correcting locked marks."), "reason")
-    with because(reason.strip()):
+    with because(reason.strip(), by):
         saved = _save_marks(session, changes, by, now, reason.strip())
     if saved and run.status == RunStatus.CLOSED:
         record_outcomes(run)

@@ -173,7 +173,7 @@ def _record(session, _flush_context) -> None:
             rows.append(
                 {
                     "at": utcnow(),
-                    "actor_id": _actor_id(),
+                    "actor_id": session.info.get(ACTOR) or _actor_id(),
                     "action": action,
                     "entity": entity,
                     "entity_id": getattr(obj, "id", None),
@@ -186,18 +186,23 @@ def _record(session, _flush_context) -> None:
     _write(session, rows)
 
 
-REASON = "audit_reason"  # session.info: the reason given for the changes being flushed
+# session.info: the reason given for the changes being flushed, and who made them
+REASON, ACTOR = "audit_reason", "audit_actor_id"
 
 
 @contextmanager
-def because(reason: str) -> Iterator[None]:
+def because(reason: str, by=None) -> Iterator[None]:
     """Give the changes flushed inside the block this reason in the audit log (when the
-    reason is kept elsewhere than the changed record, e.g. an attendance correction's)."""
+    reason is kept elsewhere than the changed record, e.g. an attendance correction's),
+    and `by` (a user) as who made them, when the logged-in person is not (or none is)."""
     db.session.info[REASON] = reason[:1000]
+    if by is not None:
+        db.session.info[ACTOR] = by.id
     try:
         yield
     finally:
         db.session.info.pop(REASON, None)
+        db.session.info.pop(ACTOR, None)
 
 
 def _set_keys(statement, mapper: Mapper) -> set[str] | None:

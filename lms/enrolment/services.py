@@ -261,7 +261,7 @@ def enrol(user: User, run: Run, now: datetime, by: User | None = None) -> Enrolm
         for key, value in values.items():
             setattr(enrolment, key, value)
         enrolment.state = to
-        with because(reason):
+        with because(reason, by or user):
             db.session.flush()
     elif not _move(enrolment, to, by or user, reason, **values):
         raise _changed_meanwhile()
