@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 import lms
+from lms.audit.chain import verify_chain
 from lms.auth import services as accounts
 from lms.auth.models import Role
 from lms.backup import backup_command, restore_command
@@ -120,10 +121,42 @@ def outbox_status_command() -> None:
                    f"{notification.last_error}")
 
 
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify_command() -> None:
+    """Recompute the audit log's hash chain: OK with its count and head, or the first
+    entry that was altered, moved or removed (exit status 1)."""
+    verdict = verify_chain(db.session.connection())
+    db.session.rollback()
+    if verdict.ok:
+        click.echo(_("OK: the audit log's %(count)d entries form an unbroken chain. Head: "
+                     "%(head)s", count=verdict.count, head=verdict.head))
+        return
+    if verdict.problem == "missing":
+        message = _("BROKEN: entry %(seq)d is missing (removed, or the entries after it "
+                    "were renumbered). The chain holds up to entry %(last)d, head %(head)s.",
+                    seq=verdict.seq, last=verdict.count, head=verdict.head)
+    elif verdict.problem == "altered":
+        message = _("BROKEN: entry %(seq)d (record id %(id)d) was altered or moved: its hash "
+                    "does not match its content and the entry before it. The chain holds up "
+                    "to entry %(last)d, head %(head)s.", seq=verdict.seq, id=verdict.entry_id,
+                    last=verdict.count, head=verdict.head)
+    else:
+        message = _("BROKEN: the entry with record id %(id)d was committed outside the chain.",
+                    id=verdict.entry_id)
+    click.echo(message, err=True)
+    raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(audit_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

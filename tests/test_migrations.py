@@ -117,3 +117,38 @@ def test_existing_moments_become_aware_utc_and_local_enrolment_times_are_convert
 
 def _naive(value) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def test_the_log_written_before_the_chain_is_chained_in_the_order_it_was_written(app, db):
+    from lms.audit.chain import verify_chain
+    from lms.audit.models import AuditEntry
+    from lms.clock import UTCDateTime
+
+    _reset(db)
+    try:
+        upgrade(revision="7a4f2c9e1b30")
+        old = sa.table("audit_entry", sa.column("id"), sa.column("at", UTCDateTime()),
+                       sa.column("action"), sa.column("entity"), sa.column("entity_id"),
+                       sa.column("label"), sa.column("changes", sa.JSON),
+                       sa.column("endpoint"))
+        with db.engine.begin() as conn:
+            for number in (3, 1, 2):  # written in id order, whatever the insert order
+                conn.execute(old.insert().values(
+                    id=number, at=datetime(2027, 1, number, 12, tzinfo=UTC), action="update",
+                    entity="Run", entity_id=number, label="", endpoint="",
+                    changes={"capacity": [number, number + 1]}))
+        upgrade()
+        with db.engine.connect() as conn:
+            verdict = verify_chain(conn)
+            rows = conn.execute(sa.select(AuditEntry.id, AuditEntry.seq, AuditEntry.reason)
+                                .order_by(AuditEntry.id)).all()
+        assert verdict.ok and verdict.count == 3
+        assert [tuple(row) for row in rows] == [(1, 1, ""), (2, 2, ""), (3, 3, "")]
+        downgrade(revision="7a4f2c9e1b30")
+        with db.engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT count(*) FROM audit_entry")) == 3
+    finally:
+        db.session.remove()
+        _reset(db)
+        db.create_all()
+        stamp()

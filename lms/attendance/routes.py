@@ -11,6 +11,7 @@ from lms.attendance.forms import MarkSessionForm
 from lms.attendance.models import AttendanceMark, AttendanceStatus
 from lms.attendance.permissions import can_mark, can_see_register
 from lms.attendance.sign_in_sheet import render_sign_in_sheet
+from lms.audit.services import DOWNLOAD, EXPORT, record_event
 from lms.auth.permissions import is_admin, is_trainer, require
 from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
@@ -192,10 +193,11 @@ def session_history(session_id: int):
 @login_required
 def sign_in_sheet(session_id: int):
     session = _session_for_marking(session_id)
+    filename = f"sign-in-{session.run.course.code}-{session.date.isoformat()}.pdf"
+    perform(lambda: record_event(DOWNLOAD, "Session", session.id, filename))
     pdf = render_sign_in_sheet(
         session, services.session_roster(session), [a.trainer for a in trainers_of_session(session)]
     )
-    filename = f"sign-in-{session.run.course.code}-{session.date.isoformat()}.pdf"
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -234,8 +236,9 @@ def run_register(run_id: int):
 @login_required
 def register_export(run_id: int, fmt: str):
     run = _run_for_register(run_id)
-    data = services.register(run)
     name = f"register-{run.course.code}-{run.id}"
+    perform(lambda: record_event(EXPORT, "Run", run.id, f"{name}.{fmt}"))
+    data = services.register(run)
     if fmt == "csv":
         return csv_download(f"{name}.csv", register_header(data), register_rows(data))
     return Response(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
 from lms.attendance.permissions import can_mark
+from lms.audit.services import because
 from lms.auth.models import Role, User
 from lms.clock import utcnow
 from lms.courses.models import Run, RunStatus, Session
@@ -128,6 +129,14 @@ def mark_session(
         changes.append((item, minutes, mark))
     if changes and needs_reason and not reason.strip():
         raise DomainError(_("Give the reason for correcting locked marks."), "reason")
+    with because(reason.strip(), by):
+        saved = _save_marks(session, changes, by, now, reason.strip())
+    if saved and run.status == RunStatus.CLOSED:
+        record_outcomes(run)
+    return saved
+
+
+def _save_marks(session: Session, changes: list, by: User, now: datetime, reason: str):
     saved = []
     for item, minutes, mark in changes:
         old = (mark.status, mark.minutes) if mark else (None, None)
@@ -146,13 +155,11 @@ def mark_session(
                 old_minutes=old[1],
                 new_status=item.status,
                 new_minutes=minutes,
-                reason=reason.strip(),
+                reason=reason,
             )
         )
         saved.append(mark)
     db.session.flush()
-    if saved and run.status == RunStatus.CLOSED:
-        record_outcomes(run)
     return saved
 
 

@@ -8,10 +8,13 @@ from lms.extensions import db
 
 
 class AuditEntry(db.Model):
-    """One created, changed or removed record: who, when, what, before → after.
+    """One created, changed or removed record (who, when, what, before → after, why),
+    or an event (a login, a failed login, an export, a download of evidence).
 
-    Written by a flush hook (lms/audit/services.py) in the same transaction as the
-    change, so an entry exists exactly when the change was committed. Never edited.
+    Written by the hooks of lms/audit/services.py in the same transaction as the
+    change, so an entry exists exactly when the change was committed. At commit it
+    is given the next number of the log (`seq`) and its link of the hash chain
+    (lms/audit/chain.py); after that it is never edited.
     """
 
     __tablename__ = "audit_entry"
@@ -22,12 +25,18 @@ class AuditEntry(db.Model):
     actor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id"), nullable=True, index=True
     )
-    action: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # create/update/delete
+    # create / update / delete, or "event" (then `event` names it: login, export...).
+    action: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    event: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="")
     entity: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     entity_id: Mapped[int | None] = mapped_column(nullable=True)
     label: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     changes: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
     endpoint: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    reason: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
+    # The place in the log and the chain, given at commit: NULL only until then.
+    seq: Mapped[int | None] = mapped_column(nullable=True, unique=True)
+    hash: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
     actor: Mapped["User | None"] = relationship()  # noqa: F821
 

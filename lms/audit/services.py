@@ -1,24 +1,42 @@
-"""Recording the audit log from the ORM's flushes, and reading it back.
+"""Recording the audit log, whichever code path changes a record, and reading it back.
 
-Every insert, update and delete of an audited model is written to `audit_entry`
-on the same connection, inside the same transaction, by an `after_flush` hook:
-no service can forget to log, and a rolled-back change leaves no entry.
+Two hooks on every ORM session write `audit_entry` on the same connection, inside
+the same transaction as the change, so no service can forget to log and a
+rolled-back change leaves no entry:
+
+- `after_flush`: every insert, update and delete of an audited object;
+- `do_orm_execute`: every UPDATE or DELETE statement on an audited model run
+  through the session (`db.session.execute(sa.update(Enrolment)...)`, the
+  conditional UPDATEs of seats and enrolment states). The rows it matches are
+  read (and locked) first, the statement is narrowed to exactly those rows, and
+  they are read again after: before → after per row, as for a flush. The statement
+  may name its actor and reason with `.execution_options(audit_actor_id=...,
+  audit_reason=...)`.
+
+Only a write that bypasses the session (a bare engine connection) escapes both:
+none may touch an audited table. Events that change nothing (logins, failed
+logins, exports, downloads of evidence) are written by `record_event`. At commit
+every new entry is chained (lms/audit/chain.py).
 """
 
 import datetime as dt
 import enum
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapper, ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
+from lms.audit.chain import mark_unchained
 from lms.audit.models import AuditEntry
 from lms.clock import instant_at, utcnow
+from lms.extensions import db
 
 # Models whose changes are kept, and fields not worth a line (bookkeeping) or never
 # to be copied (secrets; the certificate's PDF bytes are summarised by their hash).
@@ -58,8 +76,11 @@ def _plain(value):
 
 
 def _columns(obj):
-    mapper = inspect(obj).mapper
-    only = ONLY_FIELDS.get(type(obj).__name__)
+    return _audited_columns(inspect(obj).mapper)
+
+
+def _audited_columns(mapper: Mapper):
+    only = ONLY_FIELDS.get(mapper.class_.__name__)
     return [
         attr
         for attr in mapper.column_attrs
@@ -101,11 +122,49 @@ def _actor_id() -> int | None:
 
 
 def _label(obj) -> str:
-    for key in ("serial", "code", "email", "name", "title", "subject"):
+    for key in LABEL_FIELDS:
         value = getattr(obj, key, None)
         if isinstance(value, str) and value:
             return value[:300]
     return ""
+
+
+LABEL_FIELDS = ("serial", "code", "email", "name", "title", "subject")
+# A change that states its reason in one of these fields gives the entry its reason.
+REASON_FIELDS = ("reason", "cancel_reason", "revoke_reason")
+
+
+def _reason(changes: dict) -> str:
+    for key in REASON_FIELDS:
+        after = changes.get(key, (None, None))[1]
+        if isinstance(after, str) and after:
+            return after[:1000]
+    return ""
+
+
+def _endpoint() -> str:
+    return (request.endpoint or "")[:100] if has_request_context() else ""
+
+
+def _write(session: OrmSession, rows: list[dict]) -> None:
+    """Insert entries on the session's connection; they are chained at commit."""
+    if rows:
+        session.connection().execute(sa.insert(AuditEntry), rows)
+        mark_unchained(session)
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _keep_old_values(mapper: Mapper, class_) -> None:
+    """An audited field set while not loaded (after a commit expired it) would lose its
+    old value, and its change would vanish from the log: load the old value first."""
+    if class_.__name__ not in AUDITED:
+        return
+    for column in mapper.column_attrs:
+        event.listen(getattr(class_, column.key), "set", _ignore, active_history=True)
+
+
+def _ignore(_target, value, _old, _initiator):
+    return value
 
 
 @event.listens_for(OrmSession, "after_flush")
@@ -128,17 +187,162 @@ def _record(session, _flush_context) -> None:
             rows.append(
                 {
                     "at": utcnow(),
-                    "actor_id": _actor_id(),
+                    "actor_id": session.info.get(ACTOR) or _actor_id(),
                     "action": action,
                     "entity": entity,
                     "entity_id": getattr(obj, "id", None),
                     "label": _label(obj),
                     "changes": changes,
-                    "endpoint": (request.endpoint or "")[:100] if has_request_context() else "",
+                    "endpoint": _endpoint(),
+                    "reason": session.info.get(REASON) or _reason(changes),
                 }
             )
-    if rows:
-        session.connection().execute(sa.insert(AuditEntry), rows)
+    _write(session, rows)
+
+
+# session.info: the reason given for the changes being flushed, and who made them
+REASON, ACTOR = "audit_reason", "audit_actor_id"
+
+
+@contextmanager
+def because(reason: str, by=None) -> Iterator[None]:
+    """Give the changes flushed inside the block this reason in the audit log (when the
+    reason is kept elsewhere than the changed record, e.g. an attendance correction's),
+    and `by` (a user) as who made them, when the logged-in person is not (or none is)."""
+    db.session.info[REASON] = reason[:1000]
+    if by is not None:
+        db.session.info[ACTOR] = by.id
+    try:
+        yield
+    finally:
+        db.session.info.pop(REASON, None)
+        db.session.info.pop(ACTOR, None)
+
+
+def _set_keys(statement, mapper: Mapper) -> set[str] | None:
+    """The attributes an UPDATE sets, or None when they cannot be told (then all)."""
+    values = getattr(statement, "_values", None)
+    if not values:
+        return None
+    keys = set()
+    for key in values:
+        name = getattr(key, "key", key)
+        if not isinstance(name, str):
+            return None
+        keys.add(name)
+    return keys
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _record_statement(state: ORMExecuteState):
+    """Log an UPDATE or DELETE statement on an audited model row by row (see the module)."""
+    if not (state.is_update or state.is_delete):
+        return None
+    mapper = state.bind_mapper
+    if mapper is None or mapper.class_.__name__ not in AUDITED:
+        return None
+    attrs = _audited_columns(mapper)
+    if state.is_update:
+        keys = _set_keys(state.statement, mapper)
+        if keys is not None and not keys & {attr.key for attr in attrs}:
+            return None  # bookkeeping only (a seat counter, a claim on an e-mail)
+    session = state.session
+    connection = session.connection()
+    cls, table = mapper.class_, mapper.local_table
+    (pk,) = mapper.primary_key
+    if connection.dialect.name == "sqlite":
+        # Take the write lock before reading, so no one changes the rows between
+        # what we read as "before" and our UPDATE (an UPDATE of nothing takes it).
+        connection.execute(sa.update(table).where(sa.false()).values({pk.key: pk}))
+    columns = [getattr(cls, attr.key) for attr in attrs]
+    read = sa.select(pk, *columns)
+    if state.statement.whereclause is not None:
+        read = read.where(state.statement.whereclause)
+    # PostgreSQL: the matched rows stay locked until commit, so they are exactly
+    # the rows the narrowed statement changes (a concurrent loser now matches none).
+    before = {row[0]: row[1:] for row in connection.execute(read.with_for_update())}
+    result = state.invoke_statement(statement=state.statement.where(pk.in_(list(before))))
+    after = {}
+    if state.is_update and before:
+        reread = sa.select(pk, *columns).where(pk.in_(list(before)))
+        after = {row[0]: row[1:] for row in connection.execute(reread)}
+    options = state.execution_options
+    actor_id = options.get("audit_actor_id") or _actor_id()
+    rows = []
+    for entity_id, old in before.items():
+        new = after.get(entity_id, (None,) * len(attrs))
+        changes = {
+            attr.key: [_value(attr.key, was), _value(attr.key, now)]
+            for attr, was, now in zip(attrs, old, new, strict=True)
+            if _plain(was) != _plain(now)
+        }
+        if not changes:
+            continue
+        values = dict(zip((attr.key for attr in attrs), new if state.is_update else old,
+                          strict=True))
+        rows.append(
+            {
+                "at": utcnow(),
+                "actor_id": actor_id,
+                "action": "update" if state.is_update else "delete",
+                "entity": cls.__name__,
+                "entity_id": entity_id,
+                "label": _label_of(values),
+                "changes": changes,
+                "endpoint": _endpoint(),
+                "reason": (options.get("audit_reason") or _reason(changes))[:1000],
+            }
+        )
+    _write(session, rows)
+    return result
+
+
+def _label_of(values: Mapping) -> str:
+    for key in LABEL_FIELDS:
+        value = values.get(key)
+        if isinstance(value, str) and value:
+            return value[:300]
+    return ""
+
+
+# ---------------------------------------------------------------- events
+
+LOGIN = "login"
+LOGIN_FAILED = "login_failed"
+LOGOUT = "logout"
+SESSIONS_ENDED = "sessions_ended"
+EXPORT = "export"
+DOWNLOAD = "download"
+
+
+def record_event(
+    name: str,
+    entity: str = "",
+    entity_id: int | None = None,
+    label: str = "",
+    actor_id: int | None = None,
+    details: dict | None = None,
+) -> None:
+    """Log something that changes no record but an auditor asks about: a login, a
+    failed login (never the password typed), an export of personal data, a
+    download of evidence. `details` are shown as fields with no "before"."""
+    _write(
+        db.session,
+        [
+            {
+                "at": utcnow(),
+                "actor_id": actor_id or _actor_id(),
+                "action": "event",
+                "event": name,
+                "entity": entity,
+                "entity_id": entity_id,
+                "label": label[:300],
+                "changes": {key: [None, _plain(value)] for key, value in (details or {}).items()},
+                "endpoint": _endpoint(),
+                "reason": "",
+            }
+        ],
+    )
 
 
 # ---------------------------------------------------------------- reading
@@ -186,8 +390,6 @@ def search(
     where: ZoneInfo = UTC_ZONE,
 ) -> tuple[list[AuditEntry], bool]:
     """One page of entries, newest first, and whether there is a next page."""
-    from lms.extensions import db
-
     stmt = _matching(entity, actor_email, entity_id, since, until, where)
     stmt = stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     entries = list(db.session.scalars(stmt).unique())
@@ -203,8 +405,6 @@ def export(
     where: ZoneInfo = UTC_ZONE,
 ) -> Iterator[AuditEntry]:
     """Every matching entry, oldest first, read in batches (the log only grows)."""
-    from lms.extensions import db
-
     stmt = _matching(entity, actor_email, entity_id, since, until, where).order_by(AuditEntry.id)
     last_id = 0
     while True:

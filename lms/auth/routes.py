@@ -131,7 +131,9 @@ def login():
         return redirect(url_for("courses.catalogue"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        # Committed: a failed attempt is logged (lms.audit).
+        user = perform(
+            lambda: services.authenticate(form.email.data, form.password.data), form).value
         if user is None:
             form.form_errors.append(_("The e-mail address or the password is not correct."))
         elif user.email_confirmed_at is None:

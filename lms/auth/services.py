@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.audit.services import LOGIN_FAILED, record_event
 from lms.auth import sessions
 from lms.auth.models import Role, User
 from lms.auth.passwords import password_problem
@@ -63,17 +64,18 @@ def create_user(
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Changes nothing: logging in is
+    """The active user with these credentials, or None. A failure is logged as an
+    event with the address typed, never the password; logging in is
     `sessions.open_session`."""
     user = find_user_by_email(email)
     if user is None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
         dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x", method=method))
         check_password_hash(dummy, password)
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        return None
-    return user
+    elif check_password_hash(user.password_hash, password) and user.active:
+        return user
+    record_event(LOGIN_FAILED, "User", user.id if user else None, normalise_email(email)[:254])
+    return None
 
 
 def update_profile(user: User, **changes) -> User:

@@ -15,6 +15,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import session
 
+from lms.audit import services as audit
 from lms.auth.models import User, UserSession
 from lms.clock import utcnow
 from lms.extensions import db
@@ -47,6 +48,7 @@ def open_session(user: User, address: str) -> str:
         )
     )
     user.last_login_at = now
+    audit.record_event(audit.LOGIN, "User", user.id, user.email, user.id, {"address": address[:45]})
     db.session.flush()
     return key
 
@@ -67,6 +69,7 @@ def end_session(key: str | None, reason: str = LOGOUT) -> None:
     record = find_session(key)
     if record is not None:
         record.ended_at, record.end_reason = utcnow(), reason
+        audit.record_event(audit.LOGOUT, "User", record.user_id, record.user.email, record.user_id)
         db.session.flush()
 
 
@@ -80,6 +83,9 @@ def end_sessions_of(user: User, reason: str, keep: str | None = None) -> int:
         if record.key_hash != keep_hash:
             record.ended_at, record.end_reason = now, reason
             ended += 1
+    if ended:
+        audit.record_event(audit.SESSIONS_ENDED, "User", user.id, user.email,
+                           details={"sessions": ended, "why": reason})
     db.session.flush()
     return ended
 

@@ -6,6 +6,7 @@ from flask_babel import force_locale, get_timezone
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from lms.audit.services import DOWNLOAD, record_event
 from lms.auth.permissions import is_admin, require
 from lms.certificates import bp, services
 from lms.certificates.models import Certificate
@@ -105,7 +106,9 @@ def bulk_print(run_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("certificates.run_certificates", run_id=run.id))
-    return _pdf(data, f"certificates-{run.course.code}-{run.id}.pdf")
+    filename = f"certificates-{run.course.code}-{run.id}.pdf"
+    perform(lambda: record_event(DOWNLOAD, "Run", run.id, filename))
+    return _pdf(data, filename)
 
 
 @bp.route("/manage/certificates/<int:certificate_id>/revoke", methods=["POST"])
@@ -146,12 +149,15 @@ def download(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
     if certificate.enrolment.user_id != current_user.id and not is_admin(current_user):
         abort(404)  # someone else's certificate: not even its existence is told
-    return _pdf(certificate.pdf, f"{certificate.serial}.pdf", inline=False)
+    filename = f"{certificate.serial}.pdf"
+    perform(lambda: record_event(DOWNLOAD, "Certificate", certificate.id, filename))
+    return _pdf(certificate.pdf, filename, inline=False)
 
 
 @bp.route("/my/transcript.pdf")
 @login_required
 def transcript():
+    perform(lambda: record_event(DOWNLOAD, "User", current_user.id, "transcript.pdf"))
     certificates = [c for c in services.certificates_of(current_user) if c.status.value == "valid"]
     with force_locale(current_user.locale or "en"):
         html = render_template(

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from lms.access import scoped_centre_id
+from lms.audit.services import EXPORT, record_event
 from lms.auth.models import Role
 from lms.auth.permissions import is_admin, require
 from lms.auth.services import find_user_by_email
@@ -162,6 +163,8 @@ def roster(run_id: int):
 @require(is_admin)
 def roster_csv(run_id: int):
     run = db.get_or_404(Run, run_id)
+    filename = f"roster-{run.course.code}-{run.id}.csv"
+    perform(lambda: record_event(EXPORT, "Run", run.id, filename))
     roster = services.roster(run)
     header = [
         _("State"),
@@ -202,7 +205,7 @@ def roster_csv(run_id: int):
         for group in groups
         for index, e in enumerate(group, start=1)
     )
-    return csv_download(f"roster-{run.course.code}-{run.id}.csv", header, rows)
+    return csv_download(filename, header, rows)
 
 
 def state_labels() -> dict:

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.audit.services import because
 from lms.auth.models import Role, User
 from lms.clock import utcnow
 from lms.courses.models import Run, RunStatus, Session
@@ -84,7 +85,9 @@ def _move(
         sa.update(Enrolment)
         .where(Enrolment.id == enrolment.id, Enrolment.state == seen)
         .values(state=to, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(
+            synchronize_session=False, audit_actor_id=by.id if by else None, audit_reason=reason
+        )
     )
     if result.rowcount != 1:
         return False
@@ -258,7 +261,8 @@ def enrol(user: User, run: Run, now: datetime, by: User | None = None) -> Enrolm
         for key, value in values.items():
             setattr(enrolment, key, value)
         enrolment.state = to
-        db.session.flush()
+        with because(reason, by or user):
+            db.session.flush()
     elif not _move(enrolment, to, by or user, reason, **values):
         raise _changed_meanwhile()
     messages.tell_about(enrolment, to, on_behalf=by_admin)

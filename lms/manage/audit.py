@@ -10,6 +10,7 @@ from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import viewer_zone
 from lms.manage import bp
+from lms.pipeline import perform
 
 ENTITIES = {
     "Run": _l("Run"), "Session": _l("Session"), "Enrolment": _l("Enrolment"),
@@ -19,6 +20,23 @@ ENTITIES = {
     "Notification": _l("E-mail"),
 }
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
+EVENTS = {
+    services.LOGIN: _l("logged in"), services.LOGIN_FAILED: _l("failed login"),
+    services.LOGOUT: _l("logged out"), services.SESSIONS_ENDED: _l("sessions ended"),
+    services.EXPORT: _l("exported"), services.DOWNLOAD: _l("downloaded"),
+}
+
+
+def what(entry) -> str:
+    """What happened to the record: created, changed, removed, or the event."""
+    if entry.action == "event":
+        return str(EVENTS.get(entry.event, entry.event))
+    return str(ACTIONS.get(entry.action, entry.action))
+
+
+def _described(filters: dict) -> dict:
+    """The filters of an export, as its event records them."""
+    return {key: value for key, value in filters.items() if value and key != "where"}
 
 
 def _filters() -> tuple[dict, dict]:
@@ -42,7 +60,7 @@ def audit_log():
     export_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "manage/audit.html", entries=entries, more=more, page=page, entities=ENTITIES,
-        actions=ACTIONS, filters={"entity": filters["entity"], "actor": filters["actor_email"],
+        what=what, filters={"entity": filters["entity"], "actor": filters["actor_email"],
                                   "id": filters["entity_id"] or "",
                                   "since": request.args.get("since", ""),
                                   "until": request.args.get("until", "")},
@@ -58,8 +76,10 @@ def _value(value) -> str:
 def audit_csv():
     """Every change matching the filters, oldest first, a row per changed field."""
     filters, _bad_dates = _filters()
+    perform(lambda: services.record_event(services.EXPORT, label="forras-audit-log.csv",
+                                          details=_described(filters)))
     header = [_("When (UTC)"), _("Who"), _("E-mail"), _("Record"), _("Record number"),
-              _("What"), _("Description"), _("Field"), _("Before"), _("After")]
+              _("What"), _("Description"), _("Reason"), _("Field"), _("Before"), _("After")]
 
     def rows():
         for entry in services.export(**filters):
@@ -67,7 +87,7 @@ def audit_csv():
                 _("system or command line"), "")
             common = [entry.at.strftime("%Y-%m-%d %H:%M:%S"), *who,
                       str(ENTITIES.get(entry.entity, entry.entity)), _value(entry.entity_id),
-                      str(ACTIONS.get(entry.action, entry.action)), entry.label]
+                      what(entry), entry.label, entry.reason]
             for field, (before, after) in (entry.changes or {"": (None, None)}).items():
                 yield [*common, field, _value(before), _value(after)]
 
