@@ -229,6 +229,25 @@ def feed_of(user: User, now: datetime) -> Feed:
     return _trainee_feed(user, since)
 
 
+def feed_fingerprint(user: User, feed: Feed) -> str:
+    """A strong validator of the feed, from everything its events are written from, so
+    that a calendar program's unchanged poll (If-None-Match) is answered without
+    writing the calendar again."""
+    digest = hashlib.sha256(f"{user.id}|{user.role}|{recipient_locale(user)}|".encode())
+    digest.update(str(feed.last_modified).encode())
+    for entry in feed.entries:
+        session = entry.session
+        run, centre = session.run, session.run.centre
+        digest.update(
+            repr(
+                (entry.status, session.id, session.date, session.starts_at, session.ends_at,
+                 session.sequence, session.updated_at, session.topic, session.room, run.venue,
+                 run.course.title, centre.name, centre.address, centre.city, centre.time_zone)
+            ).encode()
+        )
+    return digest.hexdigest()
+
+
 def feed_calendar(user: User, feed: Feed, now: datetime) -> str:
     """The feed as iCalendar text, named in the user's language."""
     with force_locale(recipient_locale(user)):

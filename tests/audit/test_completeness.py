@@ -56,7 +56,7 @@ READS = {
     "notifications.services": {"recipient_locale", "unseen_count", "recent_for"},
     "calendars.services": {"run_is_public", "run_with_sessions", "run_calendar",
                            "run_calendar_filename", "feed_token", "feed_address", "feed_owner",
-                           "feed_of", "feed_calendar"},
+                           "feed_of", "feed_fingerprint", "feed_calendar"},
     "notifications.outbox": {"outbox_page", "visible_message"},
     "notifications.delivery": {"email_for", "console_text"},
     "trainers.services": {"covered_sessions", "assignments_of", "find_trainer_clash",

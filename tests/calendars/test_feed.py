@@ -252,6 +252,24 @@ def test_unchanged_feed_answers_304_and_a_moved_session_a_new_one(client, db, ma
     assert int(event["SEQUENCE"]) == 2
 
 
+def test_a_renamed_course_or_moved_venue_is_not_answered_304(client, db, make_user, make_run):
+    """The validator covers what the events are written from, not only the sessions."""
+    trainee = make_user()
+    run = make_run(venue="Main hall")
+    enrolments.enrol(trainee, run, utcnow())
+    db.session.commit()
+    etag = _feed(client, db, trainee).headers["ETag"]
+    run.course.title = "Családsegítés a gyakorlatban"
+    db.session.commit()
+    renamed = _feed(client, db, trainee, **{"If-None-Match": etag})
+    assert renamed.status_code == 200
+    assert "Családsegítés a gyakorlatban" in renamed.get_data(as_text=True)
+    run.venue = "Room 2"
+    db.session.commit()
+    moved = _feed(client, db, trainee, **{"If-None-Match": renamed.headers["ETag"]})
+    assert moved.status_code == 200 and "Room 2" in moved.get_data(as_text=True)
+
+
 def test_leaving_a_run_changes_the_feed_for_date_only_clients(client, db, make_user,
                                                               make_run):
     trainee = make_user()
