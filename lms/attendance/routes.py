@@ -129,13 +129,16 @@ def mark(session_id: int):
                     "success",
                 )
                 return redirect(url_for("attendance.mark", session_id=session.id))
-    return _mark_page(session, form, row_errors, SignedSheetForm(), posted=request.method == "POST")
+    return _mark_page(session, form, row_errors, SignedSheetForm(),
+                      posted=request.method == "POST", roster=roster)
 
 
 def _mark_page(session: Session, form: MarkSessionForm, row_errors: dict[int, str],
-               sheet_form: SignedSheetForm, posted: bool):
+               sheet_form: SignedSheetForm, posted: bool, roster=None):
+    """The session's register with its signed-sheet section (after either form)."""
     now = utcnow()
-    roster = services.session_roster(session)
+    if roster is None:
+        roster = services.session_roster(session)
     marks = services.marks_of(session)
     if posted:  # show what was sent, with its errors
         chosen = {e.id: request.form.get(f"status-{e.id}", "") for e in roster}
