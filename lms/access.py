@@ -93,6 +93,8 @@ ACCESS: dict[str, Rule] = {
     "attendance.mark": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
     "attendance.session_history": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
     "attendance.sign_in_sheet": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    "attendance.upload_signed_sheet": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    "attendance.signed_sheet": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
     "attendance.run_register": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
     "attendance.register_export": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
     # network administrators only: the shared catalogue, the centres, the people, the log

@@ -4,7 +4,8 @@ Both go through SQLite's online backup API (`sqlite3.Connection.backup`), never
 a file copy: the backup reads one committed snapshot while the application goes
 on writing (WAL), and the restore writes the destination in one transaction, so
 a crash halfway leaves the old database, not a mix. PostgreSQL has its own
-tools (pg_dump, pg_restore), so both commands refuse it.
+tools (pg_dump, pg_restore), so both commands refuse it. Signed sheets kept in
+SIGNED_SHEET_DIR rather than in the database are not copied: the command says so.
 """
 
 import os
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from flask import current_app
 
 from lms.clock import utcnow
 from lms.extensions import db
@@ -125,6 +127,16 @@ def backup_command(path: Path, force: bool) -> None:
     finally:
         partial.unlink(missing_ok=True)
     click.echo(_("Backup written to %(where)s", where=_describe(path, found)))
+    remind_of_sheet_directory()
+
+
+def remind_of_sheet_directory() -> None:
+    """With SIGNED_SHEET_DIR the scans are files beside the database, not in it: say so
+    at every backup, since the database then holds only their hashes."""
+    folder = current_app.config.get("SIGNED_SHEET_DIR")
+    if folder:
+        click.echo(_("Signed sign-in sheets are kept in %(folder)s, outside the database: "
+                     "back up that directory too.", folder=folder))
 
 
 @click.command("restore")

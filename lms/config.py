@@ -78,7 +78,14 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("LMS_TIMEZONE", "Europe/Budapest")
     BABEL_TRANSLATION_DIRECTORIES = str(TRANSLATIONS_FOLDER)
-    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Signed sign-in sheets (lms/evidence): larger files get a message next to the field;
+    # a body past MAX_CONTENT_LENGTH (the sheet plus room for the form) gets the 413 page.
+    # Other forms' text fields stay capped by Flask's MAX_FORM_MEMORY_SIZE (500 kB).
+    SIGNED_SHEET_MAX_BYTES = int(os.environ.get("SIGNED_SHEET_MAX_BYTES", str(10 * 1024 * 1024)))
+    MAX_CONTENT_LENGTH = SIGNED_SHEET_MAX_BYTES + 1024 * 1024
+    # Unset: sheets are kept in the database (table document_blob). Set: in this
+    # directory, one read-only file per SHA-256, which must then be backed up too.
+    SIGNED_SHEET_DIR = os.environ.get("SIGNED_SHEET_DIR", "")
     # E-mail, delivered only by the mail worker (`flask outbox send --loop N`), never
     # by a web worker. Without MAIL_SERVER the worker prints each message in full to
     # its console and leaves it in the outbox as "not sent: no mail server".

@@ -15,6 +15,7 @@ from lms.courses.models import (
     Session,
 )
 from lms.enrolment.models import CancelKind, Enrolment, EnrolmentEvent, EnrolmentState, Outcome
+from lms.evidence.models import DocumentBlob, SignedSheet
 from lms.notifications.models import Notification
 from lms.trainers.models import TrainerAssignment, TrainerRole
 
@@ -32,6 +33,7 @@ __all__ = [
     "Course",
     "CourseModule",
     "CourseStatus",
+    "DocumentBlob",
     "Enrolment",
     "EnrolmentEvent",
     "EnrolmentState",
@@ -41,6 +43,7 @@ __all__ = [
     "Run",
     "RunStatus",
     "Session",
+    "SignedSheet",
     "TrainerAssignment",
     "TrainerRole",
     "User",

@@ -5,6 +5,7 @@ by default each run uses a fresh SQLite file. The schema is made once; after
 each test every table is emptied, so tests never see each other's rows.
 """
 
+import io
 import os
 import re
 import tempfile
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
+import pypdf
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -50,6 +52,7 @@ from lms.clock import utcnow  # noqa: E402
 from lms.courses import services as courses  # noqa: E402
 from lms.courses.models import CourseStatus  # noqa: E402
 from lms.enrolment.services import enrol  # noqa: E402
+from lms.evidence.services import upload_signed_sheet  # noqa: E402
 from lms.extensions import db as _db  # noqa: E402
 from lms.notifications.ics import PRODID  # noqa: E402
 from lms.notifications.models import Notification  # noqa: E402
@@ -348,6 +351,16 @@ def query_counter(db):
 # ---------------------------------------------------------------- a world with every role
 
 
+def tiny_pdf(width: int = 200) -> bytes:
+    """A valid one-page PDF (a different width gives different bytes)."""
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=width, height=100)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+
 @pytest.fixture
 def world(db, make_user, make_course, make_run):
     users = {role: make_user(role=Role(role)) for role in ("trainee", "trainer", "admin")}
@@ -362,6 +375,8 @@ def world(db, make_user, make_course, make_run):
     foreign = make_run()  # published, taught by somebody else
     assign_trainer(foreign, make_user(role=Role.TRAINER), TrainerRole.LEAD)
     start_feed(users["trainee"])
+    sheet = upload_signed_sheet(published.sessions[0], tiny_pdf(), "sheet.pdf",
+                                users["trainer"], now)
     db.session.commit()
     return {
         "users": users,
@@ -383,6 +398,7 @@ def world(db, make_user, make_course, make_run):
             "feed_token": feed_token(users["trainee"]),
             "foreign_run_id": foreign.id,
             "foreign_session_id": foreign.sessions[0].id,
+            "signed_sheet_id": sheet.id,
             # the news of the world's trainee's enrolment, still in the outbox
             "notification_id": db.session.scalar(
                 sa.select(Notification.id)

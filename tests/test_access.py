@@ -97,6 +97,10 @@ ROUTES = [
     ("POST", "/sessions/{published_session_id}/attendance", (LOGIN, 403, 200, 200)),
     ("GET", "/sessions/{published_session_id}/attendance/history", (LOGIN, 403, 200, 200)),
     ("GET", "/sessions/{published_session_id}/sign-in-sheet.pdf", (LOGIN, 403, 200, 200)),
+    # an empty upload is refused next to the field (400); the world's sheet downloads
+    ("POST", "/sessions/{published_session_id}/signed-sheet", (LOGIN, 403, 400, 400)),
+    ("GET", "/sessions/{published_session_id}/signed-sheets/{signed_sheet_id}",
+     (LOGIN, 403, 200, 200)),
     ("GET", "/runs/{published_run_id}/register", (LOGIN, 403, 200, 200)),
     ("GET", "/runs/{published_run_id}/register.csv", (LOGIN, 403, 200, 200)),
     ("GET", "/runs/{published_run_id}/register.xlsx", (LOGIN, 403, 200, 200)),
@@ -105,6 +109,10 @@ ROUTES = [
     ("POST", "/sessions/{foreign_session_id}/attendance", (LOGIN, 403, 403, 200)),
     ("GET", "/sessions/{foreign_session_id}/attendance/history", (LOGIN, 403, 403, 200)),
     ("GET", "/sessions/{foreign_session_id}/sign-in-sheet.pdf", (LOGIN, 403, 403, 200)),
+    ("POST", "/sessions/{foreign_session_id}/signed-sheet", (LOGIN, 403, 403, 400)),
+    # the world's sheet belongs to another session: not found through this one
+    ("GET", "/sessions/{foreign_session_id}/signed-sheets/{signed_sheet_id}",
+     (LOGIN, 403, 403, 404)),
     ("GET", "/runs/{foreign_run_id}/register", (LOGIN, 403, 403, 200)),
     ("GET", "/runs/{foreign_run_id}/register.csv", (LOGIN, 403, 403, 200)),
     ("GET", "/runs/{foreign_run_id}/register.xlsx", (LOGIN, 403, 403, 200)),

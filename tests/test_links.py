@@ -29,7 +29,9 @@ def _walk(client, limit: int = 150) -> dict[str, int]:
         if url in seen:
             continue
         response = client.get(url)
-        body = response.get_data(as_text=not url.endswith(NOT_PAGES))  # streams run to the end
+        # streams run to the end; a signed sheet's download is binary whatever its URL
+        body = response.get_data(as_text=not url.endswith(NOT_PAGES)
+                                 and response.mimetype.startswith("text/"))
         response.close()
         seen[url] = response.status_code
         if url in START and response.status_code != 200:

@@ -1,5 +1,6 @@
 from decimal import Decimal, InvalidOperation
 
+from flask_wtf.file import FileField, FileRequired
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
@@ -48,3 +49,11 @@ class MarkSessionForm(Form):
                 continue
             items.append(MarkInput(enrolment_id, status, minutes, note))
         return items, errors
+
+
+class SignedSheetForm(Form):
+    """The scan of a session's signed sign-in sheet; replacing one needs a reason."""
+
+    sheet = FileField(_l("Signed sign-in sheet (PDF, JPEG or PNG)"),
+                      validators=[FileRequired(_l("Choose the scan of the signed sheet."))])
+    reason = TextAreaField(_l("Why it is replaced"), validators=[Length(max=1000)])

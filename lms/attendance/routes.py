@@ -1,13 +1,22 @@
 """Trainers mark attendance; staff see registers, sign-in sheets and close runs."""
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from lms.attendance import bp, services
 from lms.attendance.exports import register_header, register_rows, register_xlsx
-from lms.attendance.forms import MarkSessionForm
+from lms.attendance.forms import MarkSessionForm, SignedSheetForm
 from lms.attendance.models import AttendanceMark, AttendanceStatus
 from lms.attendance.permissions import can_mark, can_see_register
 from lms.attendance.sign_in_sheet import render_sign_in_sheet
@@ -18,6 +27,8 @@ from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run, RunStatus, Session
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.errors import DomainError
+from lms.evidence import services as evidence
+from lms.evidence.models import SignedSheet
 from lms.exports import csv_download
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -79,12 +90,16 @@ def my_sessions():
         for s in sessions
         if s.date < s.run.today(now) and marked.get(s.id, 0) < enrolled.get(s.run_id, 0)
     ]
+    missing = evidence.sessions_missing_sheet(sessions, now)
+    sheetless = [s for s in sessions if s.id in missing and s not in unmarked]
     runs = sorted({s.run for s in upcoming + unmarked}, key=lambda r: (r.first_date, r.id))
     return render_template(
         "attendance/my_sessions.html",
         runs=runs,
         upcoming=upcoming,
         unmarked=unmarked,
+        missing=missing,
+        sheetless=sheetless,
         marked=marked,
         enrolled=enrolled,
         now=now,
@@ -114,8 +129,18 @@ def mark(session_id: int):
                     "success",
                 )
                 return redirect(url_for("attendance.mark", session_id=session.id))
+    return _mark_page(session, form, row_errors, SignedSheetForm(),
+                      posted=request.method == "POST", roster=roster)
+
+
+def _mark_page(session: Session, form: MarkSessionForm, row_errors: dict[int, str],
+               sheet_form: SignedSheetForm, posted: bool, roster=None):
+    """The session's register with its signed-sheet section (after either form)."""
+    now = utcnow()
+    if roster is None:
+        roster = services.session_roster(session)
     marks = services.marks_of(session)
-    if request.method == "POST":  # show what was sent, with its errors
+    if posted:  # show what was sent, with its errors
         chosen = {e.id: request.form.get(f"status-{e.id}", "") for e in roster}
         hours = {e.id: request.form.get(f"hours-{e.id}", "") for e in roster}
         notes = {e.id: request.form.get(f"note-{e.id}", "") for e in roster}
@@ -154,6 +179,9 @@ def mark(session_id: int):
         future=not services.has_begun(session, now),
         trainers=trainers_of_session(session),
         statuses=status_labels(),
+        sheet_form=sheet_form,
+        sheets=evidence.sheets_of(session),
+        now=now,
     )
 
 
@@ -205,6 +233,52 @@ def sign_in_sheet(session_id: int):
     )
 
 
+@bp.route("/sessions/<int:session_id>/signed-sheet", methods=["POST"])
+@login_required
+def upload_signed_sheet(session_id: int):
+    session = _session_for_marking(session_id)
+    form = SignedSheetForm()
+    if form.validate_on_submit():
+        upload = form.sheet.data
+        # One byte past the limit is enough to tell the file is too large.
+        data = upload.read(current_app.config["SIGNED_SHEET_MAX_BYTES"] + 1)
+        done = perform(
+            lambda: evidence.upload_signed_sheet(
+                session, data, upload.filename or "", current_user, utcnow(),
+                form.reason.data or "",
+            ),
+            form=form,
+        )
+        if done:
+            flash(_("The signed sign-in sheet is saved."), "success")
+            return redirect(url_for("attendance.mark", session_id=session.id) + "#sheet-heading")
+    response = _mark_page(session, MarkSessionForm(formdata=None), {}, form, posted=False)
+    return response, 400
+
+
+@bp.route("/sessions/<int:session_id>/signed-sheets/<int:sheet_id>")
+@login_required
+def signed_sheet(session_id: int, sheet_id: int):
+    session = _session_for_marking(session_id)
+    sheet = db.get_or_404(SignedSheet, sheet_id)
+    if sheet.session_id != session.id:
+        abort(404)
+    extension = evidence.EXTENSIONS[sheet.media_type]
+    filename = (f"signed-sheet-{session.run.course.code}-{session.date.isoformat()}"
+                f"-{sheet.id}.{extension}")
+    perform(lambda: record_event(DOWNLOAD, "SignedSheet", sheet.id, filename,
+                                 details={"sha256": sheet.blob_sha256}))
+    # Always a download of a type Forrás checked, never rendered as the browser guesses.
+    return Response(
+        evidence.blob_bytes(sheet.blob),
+        mimetype=sheet.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 def _run_for_register(run_id: int) -> Run:
     run = db.session.scalar(
         sa.select(Run)
@@ -222,10 +296,12 @@ def _run_for_register(run_id: int) -> Run:
 @login_required
 def run_register(run_id: int):
     run = _run_for_register(run_id)
+    register = services.register(run)
     return render_template(
         "attendance/register.html",
         run=run,
-        register=services.register(run),
+        register=register,
+        missing=evidence.sessions_missing_sheet(register.sessions, utcnow()),
         confirm_form=ConfirmForm(),
         statuses=status_labels(),
     )
@@ -264,4 +340,7 @@ def close(run_id: int):
                 ),
                 "success",
             )
+            missing = len(evidence.sessions_missing_sheet(run.sessions, utcnow()))
+            if missing:
+                flash(evidence.missing_sheets_message(missing), "warning")
     return redirect(url_for("attendance.run_register", run_id=run.id))

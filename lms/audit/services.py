@@ -52,11 +52,14 @@ AUDITED = {
     "AttendanceMark",
     "Certificate",
     "Notification",
+    "DocumentBlob",
+    "SignedSheet",
 }
 # Models of which only some fields are kept: of an e-mail, where it stands (queued,
 # sent, failing, resent by an administrator), never its body, which holds links
-# that log in or set a password.
-ONLY_FIELDS = {"Notification": {"state"}}
+# that log in or set a password; of a stored document, its hash, size and type,
+# never its bytes.
+ONLY_FIELDS = {"Notification": {"state"}, "DocumentBlob": {"sha256", "size", "media_type"}}
 SKIPPED_FIELDS = {"created_at", "last_login_at", "enrolled_count"}
 SECRET_FIELDS = {"password_hash", "calendar_key"}  # the key opens the calendar feed
 
@@ -129,9 +132,9 @@ def _label(obj) -> str:
     return ""
 
 
-LABEL_FIELDS = ("serial", "code", "email", "name", "title", "subject")
+LABEL_FIELDS = ("serial", "code", "email", "name", "title", "subject", "filename", "sha256")
 # A change that states its reason in one of these fields gives the entry its reason.
-REASON_FIELDS = ("reason", "cancel_reason", "revoke_reason")
+REASON_FIELDS = ("reason", "cancel_reason", "revoke_reason", "replace_reason")
 
 
 def _reason(changes: dict) -> str:

@@ -31,12 +31,13 @@ from lms.courses import services as courses
 from lms.courses.models import CourseStatus, Run
 from lms.enrolment import services as enrolment
 from lms.enrolment.models import Enrolment, EnrolmentState
+from lms.evidence import services as evidence
 from lms.notifications import delivery, outbox
 from lms.notifications import services as notifications
 from lms.notifications.models import Notification, OutboxState
 from lms.trainers import services as trainers
 from lms.trainers.models import TrainerAssignment, TrainerRole
-from tests.conftest import PASSWORD, at
+from tests.conftest import PASSWORD, at, tiny_pdf
 
 EXTRA_MODULES = ("lms.auth.sessions", "lms.notifications.outbox", "lms.notifications.delivery")
 
@@ -53,6 +54,9 @@ READS = {
                          "published_course", "upcoming_runs", "publish_problems"},
     "enrolment.services": {"find_enrolment", "find_clash", "window_is_open",
                            "enrolment_closed_on", "other_runs_of_course", "roster", "dashboard"},
+    "evidence.services": {"sniff_media_type", "clean_filename", "checked_sheet", "blob_bytes",
+                          "current_sheet", "sheets_of", "sessions_with_sheet",
+                          "sessions_missing_sheet", "missing_sheets_message"},
     "notifications.services": {"recipient_locale", "unseen_count", "recent_for"},
     "calendars.services": {"run_is_public", "run_with_sessions", "run_calendar",
                            "run_calendar_filename", "feed_token", "feed_address", "feed_owner",
@@ -155,6 +159,16 @@ def s_record_outcomes(w):
 def s_close_run(w):
     run, _entry = w.past_run()
     return lambda: attendance.close_run(run, w.admin), "Run"
+
+
+def s_store_blob(w):
+    return lambda: evidence.store_blob(tiny_pdf(321), "application/pdf"), "DocumentBlob"
+
+
+def s_upload_signed_sheet(w):
+    run, _entry = w.past_run()
+    return lambda: evidence.upload_signed_sheet(run.sessions[0], tiny_pdf(), "sheet.pdf",
+                                                w.admin, utcnow()), "SignedSheet"
 
 
 def s_create_user(w):
@@ -403,6 +417,8 @@ SCENARIOS = {
     ("attendance.services", "mark_session"): s_mark_session,
     ("attendance.services", "record_outcomes"): s_record_outcomes,
     ("attendance.services", "close_run"): s_close_run,
+    ("evidence.services", "store_blob"): s_store_blob,
+    ("evidence.services", "upload_signed_sheet"): s_upload_signed_sheet,
     ("auth.services", "create_user"): s_create_user,
     ("auth.services", "authenticate"): s_authenticate,
     ("auth.services", "update_profile"): s_update_profile,

@@ -209,3 +209,12 @@ def test_restore_refuses_a_file_that_is_not_a_sound_backup(sqlite_app, tmp_path,
     assert result.exit_code != 0 and reason in result.output, result.output
     assert names_in(tmp_path / "forras.db") == ["Anna"]
     assert not list(tmp_path.glob("forras.db.before-restore-*"))
+
+
+def test_backup_says_to_copy_the_signed_sheet_directory_when_one_is_used(sqlite_app, tmp_path):
+    quiet = invoke(sqlite_app, "backup", str(tmp_path / "copy.db"))
+    assert quiet.exit_code == 0 and "Signed sign-in sheets" not in quiet.output
+    sqlite_app.config["SIGNED_SHEET_DIR"] = str(tmp_path / "sheets")
+    told = invoke(sqlite_app, "backup", str(tmp_path / "copy-2.db"))
+    assert told.exit_code == 0
+    assert f"kept in {tmp_path / 'sheets'}, outside the database" in told.output

@@ -1,0 +1,1 @@
+"""Evidence kept for auditors: the signed sign-in sheets of sessions and their bytes."""
