@@ -5,7 +5,7 @@ from itertools import islice
 
 from flask import render_template, request
 
-from lms.audit import presentation, services
+from lms.audit import labels, presentation, services
 from lms.exports import csv_download
 from lms.formtools import date_arg, int_arg
 from lms.i18n import gettext as _
@@ -13,7 +13,7 @@ from lms.i18n import viewer_zone
 from lms.manage import bp
 from lms.pipeline import perform
 
-ENTITIES = presentation.KINDS
+ENTITIES = labels.KINDS
 
 
 def _described(filters: dict) -> dict:

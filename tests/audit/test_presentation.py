@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import time_machine
 from flask_login import login_user
 
-from lms.audit import presentation, services
+from lms.audit import labels, presentation, services
 from lms.audit.models import AuditEntry
 from lms.clock import utcnow
 from lms.enrolment import services as enrolment
@@ -25,9 +25,9 @@ def test_every_audited_field_has_a_label(app):
         entity = mapper.class_.__name__
         if entity not in services.AUDITED:
             continue
-        assert entity in presentation.KINDS
+        assert entity in labels.KINDS
         missing += [f"{entity}.{attr.key}" for attr in services._audited_columns(mapper)
-                    if presentation.field_label(entity, attr.key) is None]
+                    if labels.field_label(entity, attr.key) is None]
     assert missing == [], "give these fields a label in lms/audit/presentation.py"
 
 
@@ -172,3 +172,17 @@ def test_the_csv_speaks_hungarian(client, auth, db, make_user, make_course, make
     assert state[-3:-1] == ["Enrolment", str(waiting.id)]
     assert state[1] == "Nagy Anna" and state[5] == "Found another training"
     assert re.fullmatch(r"2027-03-10 10:\d\d:\d\d", state[0])  # Budapest: UTC+1
+
+
+def test_a_long_text_is_shortened_with_all_of_it_at_hand(client, auth, db, make_user,
+                                                        make_run):
+    admin = make_user(role="admin")
+    run = make_run(publish=False)
+    note = "Funded by the ESF+ programme " + "and its national co-financing " * 5 + "END"
+    run.funding_note = note
+    db.session.commit()
+    auth.login(admin)
+    table = _table(client.get(f"/manage/audit?entity=Run&id={run.id}").get_data(as_text=True))
+    assert "<dt>Funding note</dt>" in table
+    assert f'title="{note}"' in table and "…</span>" in table
+    assert table.count(note) == 2  # in the title and behind "Show all", never cut
