@@ -92,6 +92,9 @@ def test_moments_are_shown_in_the_readers_zone(client, auth, db, make_user):
         table = _table(client.get("/manage/audit?entity=User").get_data(as_text=True))
         (shown[locale],) = re.findall(r'<time datetime="2027-01-15T22:30:00Z">([^<]*)</time>',
                                       table)
+        if locale == "hu":  # the event as a sentence
+            assert f"{admin.full_name} letöltötte: Személy: {admin.full_name} (transcript.pdf)" \
+                in table
     assert shown["hu"] == "2027. 01. 15. 23:30"  # Budapest: UTC+1 in winter
     assert shown["bg"].startswith("16.01.27") and shown["bg"].endswith(" 0:30")  # Sofia: +2
 
