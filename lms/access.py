@@ -172,6 +172,14 @@ def _centre_of(args: dict) -> int | None:
     return None
 
 
+def remember_centres(name: str, centres: dict) -> None:
+    """Tell `can` the centres of records a page has already loaded (`name` is the URL
+    argument, e.g. "run_id"), so its links ask the database nothing more."""
+    if has_request_context():
+        known = request.environ.setdefault("lms.centre_of", {})
+        known.update({(name, record_id): centre for record_id, centre in centres.items()})
+
+
 LOG_IN = 401  # refused until the visitor logs in
 
 

@@ -1,38 +1,19 @@
 """The audit log, for administrators: filter by record type, person, record and dates,
 read it page by page or take every matching change away as CSV."""
 
+from itertools import islice
+
 from flask import render_template, request
 
-from lms.audit import services
+from lms.audit import labels, presentation, services
 from lms.exports import csv_download
 from lms.formtools import date_arg, int_arg
 from lms.i18n import gettext as _
-from lms.i18n import lazy_gettext as _l
 from lms.i18n import viewer_zone
 from lms.manage import bp
 from lms.pipeline import perform
 
-ENTITIES = {
-    "Run": _l("Run"), "Session": _l("Session"), "Enrolment": _l("Enrolment"),
-    "AttendanceMark": _l("Attendance mark"), "Certificate": _l("Certificate"),
-    "Course": _l("Course"), "CourseModule": _l("Course module"), "Centre": _l("Centre"),
-    "TrainerAssignment": _l("Trainer assignment"), "User": _l("Person"),
-    "Notification": _l("E-mail"), "SignedSheet": _l("Signed sign-in sheet"),
-    "DocumentBlob": _l("Stored document"),
-}
-ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
-EVENTS = {
-    services.LOGIN: _l("logged in"), services.LOGIN_FAILED: _l("failed login"),
-    services.LOGOUT: _l("logged out"), services.SESSIONS_ENDED: _l("sessions ended"),
-    services.EXPORT: _l("exported"), services.DOWNLOAD: _l("downloaded"),
-}
-
-
-def what(entry) -> str:
-    """What happened to the record: created, changed, removed, or the event."""
-    if entry.action == "event":
-        return str(EVENTS.get(entry.event, entry.event))
-    return str(ACTIONS.get(entry.action, entry.action))
+ENTITIES = labels.KINDS
 
 
 def _described(filters: dict) -> dict:
@@ -60,8 +41,8 @@ def audit_log():
     entries, more = services.search(**filters, page=page)
     export_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "manage/audit.html", entries=entries, more=more, page=page, entities=ENTITIES,
-        what=what, filters={"entity": filters["entity"], "actor": filters["actor_email"],
+        "manage/audit.html", lines=presentation.present(entries), more=more, page=page,
+        entities=ENTITIES, filters={"entity": filters["entity"], "actor": filters["actor_email"],
                                   "id": filters["entity_id"] or "",
                                   "since": request.args.get("since", ""),
                                   "until": request.args.get("until", "")},
@@ -69,27 +50,32 @@ def audit_log():
     )
 
 
-def _value(value) -> str:
-    return "" if value is None else str(value)
-
-
 @bp.route("/audit.csv")
 def audit_csv():
-    """Every change matching the filters, oldest first, a row per changed field."""
+    """Every change matching the filters, oldest first, a row per changed field, in the
+    reader's language and zone; the last columns keep the stored names for filtering."""
     filters, _bad_dates = _filters()
     perform(lambda: services.record_event(services.EXPORT, label="forras-audit-log.csv",
                                           details=_described(filters)))
-    header = [_("When (UTC)"), _("Who"), _("E-mail"), _("Record"), _("Record number"),
-              _("What"), _("Description"), _("Reason"), _("Field"), _("Before"), _("After")]
+    where = filters["where"]
+    header = [_("When (%(zone)s)", zone=where.key), _("Who"), _("E-mail"), _("Record"),
+              _("What"), _("Reason"), _("Field"), _("Before"), _("After"),
+              _("Record type (code)"), _("Record number"), _("Field (code)")]
 
     def rows():
-        for entry in services.export(**filters):
-            who = (entry.actor.full_name, entry.actor.email) if entry.actor else (
-                _("system or command line"), "")
-            common = [entry.at.strftime("%Y-%m-%d %H:%M:%S"), *who,
-                      str(ENTITIES.get(entry.entity, entry.entity)), _value(entry.entity_id),
-                      what(entry), entry.label, entry.reason]
-            for field, (before, after) in (entry.changes or {"": (None, None)}).items():
-                yield [*common, field, _value(before), _value(after)]
+        entries = services.export(**filters)
+        # The records a batch names are loaded once per batch, as the entries are.
+        while batch := list(islice(entries, services.EXPORT_BATCH)):
+            for line in presentation.present(batch, short=False):
+                entry = line.entry
+                common = [presentation.local_time(entry.at, where), line.who, line.email,
+                          line.record.name if line.record else "", line.what, line.reason]
+                machine = [entry.entity, "" if entry.entity_id is None else entry.entity_id]
+                for change in line.changes or [None]:
+                    if change is None:
+                        yield [*common, "", "", "", *machine, ""]
+                    else:
+                        yield [*common, change.label, change.before.text, change.after.text,
+                               *machine, change.key]
 
     return csv_download("forras-audit-log.csv", header, rows())

@@ -56,7 +56,7 @@ def test_the_log_page_filters_and_keeps_its_query_count(client, auth, db, make_u
     client.submit(f"/manage/runs/{run.id}/capacity", {"capacity": "30"},
                   page=f"/manage/runs/{run.id}/roster")
     html = client.get("/manage/audit?entity=Run&actor=boss").get_data(as_text=True)
-    assert "capacity" in html and "boss@example.org" in html
+    assert "<dt>Capacity</dt><dd>20 → 30</dd>" in html and "boss@example.org" in html
     assert "No changes match" in client.get("/manage/audit?entity=Run&actor=nobody"
                                             ).get_data(as_text=True)
     bad = client.get("/manage/audit?since=yesterday").get_data(as_text=True)
@@ -110,13 +110,15 @@ def test_the_log_exports_every_matching_change_as_csv(client, auth, db, make_use
     assert "/manage/audit.csv?entity=Run&amp;actor=boss" in page
 
     header, *rows = _csv(client, "/manage/audit.csv?entity=Run&actor=boss")
-    assert header[:3] == ["When (UTC)", "Who", "E-mail"] and header[-3:] == ["Field", "Before",
-                                                                            "After"]
-    (capacity,) = [row for row in rows if row[8] == "capacity"]
+    assert header == ["When (Europe/Budapest)", "Who", "E-mail", "Record", "What", "Reason",
+                      "Field", "Before", "After", "Record type (code)", "Record number",
+                      "Field (code)"]
+    (capacity,) = [row for row in rows if row[-1] == "capacity"]
     assert capacity[1] == "'=HYPERLINK(\"x\")"  # a formula is neutralised, not run
-    assert capacity[2:6] == ["boss@example.org", "Run", str(run.id), "changed"]
-    assert capacity[9:] == ["20", "30"]
-    assert {row[3] for row in rows} == {"Run"}
+    assert capacity[2] == "boss@example.org" and capacity[4] == "changed"
+    assert capacity[3].startswith("Run C-") and capacity[3].endswith(" 2027/1")
+    assert capacity[6:] == ["Capacity", "20", "30", "Run", str(run.id), "capacity"]
+    assert {row[9] for row in rows} == {"Run"}
     assert _csv(client, "/manage/audit.csv?actor=nobody")[1:] == []
 
 
