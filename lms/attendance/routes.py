@@ -266,17 +266,20 @@ def signed_sheet(session_id: int, sheet_id: int):
     extension = evidence.EXTENSIONS[sheet.media_type]
     filename = (f"signed-sheet-{session.run.course.code}-{session.date.isoformat()}"
                 f"-{sheet.id}.{extension}")
+    try:
+        data = evidence.blob_bytes(sheet.blob)
+    except FileNotFoundError:
+        # Evidence gone from SIGNED_SHEET_DIR: a matter for whoever keeps the backups.
+        current_app.logger.error("signed sheet %s: file %s is missing from storage",
+                                 sheet.id, sheet.blob_sha256)
+        abort(404)
     perform(lambda: record_event(DOWNLOAD, "SignedSheet", sheet.id, filename,
                                  details={"sha256": sheet.blob_sha256}))
     # Always a download of a type Forrás checked, never rendered as the browser guesses.
-    return Response(
-        evidence.blob_bytes(sheet.blob),
-        mimetype=sheet.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    response = Response(data, mimetype=sheet.media_type)
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _run_for_register(run_id: int) -> Run:

@@ -239,6 +239,12 @@ def test_a_directory_keeps_the_bytes_when_configured(app, client, auth, db, setu
     assert os.listdir(tmp_path / "sheets") == [sheet.blob_sha256]  # no temporary left
     assert client.get(f"/sessions/{run.sessions[0].id}/signed-sheets/{sheet.id}").data == data
 
+    # A file lost from the directory (a restore without it) is a 404, not a crash.
+    os.chmod(stored, stat.S_IWUSR)
+    stored.unlink()
+    lost = client.get(f"/sessions/{run.sessions[0].id}/signed-sheets/{sheet.id}")
+    assert lost.status_code == 404
+
 
 def test_past_sessions_without_a_sheet_are_flagged(client, auth, db, setup):
     run, trainer, admin, _trainee = setup
