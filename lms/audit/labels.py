@@ -14,7 +14,7 @@ KINDS = {
     "AttendanceMark": _l("Attendance mark"), "Certificate": _l("Certificate"),
     "Course": _l("Course"), "CourseModule": _l("Course module"), "Centre": _l("Centre"),
     "TrainerAssignment": _l("Trainer assignment"), "User": _l("Person"),
-    "Notification": _l("E-mail"), "SignedSheet": _l("Signed sign-in sheet"),
+    "Notification": _l("E-mail message"), "SignedSheet": _l("Signed sign-in sheet"),
     "DocumentBlob": _l("Stored document"),
 }
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
