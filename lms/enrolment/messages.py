@@ -50,10 +50,15 @@ def cancellation_for(enrolment: Enrolment) -> str:
     )
 
 
+def _when(day, starts_at, ends_at) -> str:
+    """A session's day and times as the e-mails give them, in the current language."""
+    return f"{format_day(day, 'full')}, {format_clock(starts_at)}–{format_clock(ends_at)}"
+
+
 def _facts(enrolment: Enrolment) -> dict:
     run = enrolment.run
     sessions = "\n".join(
-        f"- {format_day(s.date, 'full')}, {format_clock(s.starts_at)}–{format_clock(s.ends_at)}"
+        f"- {_when(s.date, s.starts_at, s.ends_at)}"
         + (f", {s.topic}" if s.topic else "")
         for s in run.sessions
     )
@@ -247,23 +252,22 @@ def tell_run_cancelled(enrolment: Enrolment, reason: str, had_place: bool = Fals
     )
 
 
-def tell_session_moved(enrolment: Enrolment, session, was: str) -> None:
-    """Queue the news that a session of the trainee's run has moved; one who holds a place
-    gets the run's invitation again, its SEQUENCE higher, so calendars move the event."""
+def tell_session_moved(enrolment: Enrolment, session, was: tuple) -> None:
+    """Queue the news that a session of the trainee's run has moved from `was` (day,
+    start, end); one who holds a place gets the run's invitation again, its SEQUENCE
+    higher, so calendars move the event."""
 
     def render():
+        # Both times here, so that they read in the recipient's language.
         facts = _facts(enrolment)
-        now = (
-            f"{format_day(session.date, 'full')}, "
-            f"{format_clock(session.starts_at)}–{format_clock(session.ends_at)}"
-        )
+        now = _when(session.date, session.starts_at, session.ends_at)
         return (
             _("A session has moved: %(course)s", **facts),
             _body(
                 _(
                     "A session of %(course)s at %(centre)s has moved: it was on %(was)s, "
                     "it is now on %(now)s.",
-                    was=was,
+                    was=_when(*was),
                     now=now,
                     **facts,
                 ),

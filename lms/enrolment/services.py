@@ -33,7 +33,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pipeline import explain_constraint
-from lms.templating import format_clock, format_day
+from lms.templating import format_day
 
 # Two clicks (or two administrators) raced to enrol the same trainee in the same
 # run: the second insert trips the one-enrolment-per-trainee-per-run constraint.
@@ -420,8 +420,6 @@ def tell_of_moved_session(session: Session, was: tuple[date, time, time]) -> int
     awaiting a place (the holders with an updated invitation); how many were told."""
     if (session.date, session.starts_at, session.ends_at) == was:
         return 0
-    day, starts_at, ends_at = was
-    described = f"{format_day(day, 'full')}, {format_clock(starts_at)}–{format_clock(ends_at)}"
     waiting = db.session.scalars(
         sa.select(Enrolment)
         .where(
@@ -431,7 +429,7 @@ def tell_of_moved_session(session: Session, was: tuple[date, time, time]) -> int
         .options(joinedload(Enrolment.user))
     ).all()
     for enrolment in waiting:
-        messages.tell_session_moved(enrolment, session, described)
+        messages.tell_session_moved(enrolment, session, was)
     return len(waiting)
 
 
