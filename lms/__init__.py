@@ -100,6 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.courses import routes as _courses_routes  # noqa: F401
     from lms.enrolment import bp as enrolment_bp
     from lms.enrolment import routes as _enrolment_routes  # noqa: F401
+    from lms.evidence import bp as evidence_bp
+    from lms.evidence import routes as _evidence_routes  # noqa: F401
     from lms.manage import bp as manage_bp
     from lms.manage import routes as _manage_routes  # noqa: F401
     from lms.trainers import bp as trainers_bp
@@ -112,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(trainers_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(calendars_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
 

@@ -111,7 +111,7 @@ ACCESS: dict[str, Rule] = {
         "certificates.reissue", "certificates.revoke", "certificates.run_certificates",
         "enrolment.approve", "enrolment.cancel_for_trainee", "enrolment.capacity",
         "enrolment.enrol_on_behalf", "enrolment.move", "enrolment.refuse",
-        "enrolment.roster", "enrolment.roster_csv",
+        "enrolment.roster", "enrolment.roster_csv", "evidence.evidence_pack",
         "manage.add_session", "manage.cancel_run", "manage.dashboard", "manage.edit_run",
         "manage.edit_session", "manage.publish_run", "manage.remove_session", "manage.run",
         "manage.runs",

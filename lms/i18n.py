@@ -1,8 +1,13 @@
 """Locale and time-zone selection, and the gettext functions every module imports from here."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
+import pytz
 from flask import current_app, has_request_context, request, session
+from flask_babel import _get_current_context as _babel_context
+from flask_babel import force_locale as _force_locale
 from flask_babel import get_locale, get_timezone, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
@@ -16,6 +21,7 @@ __all__ = [
     "select_locale",
     "select_timezone",
     "LANGUAGE_NAMES",
+    "speaking",
 ]
 
 # Each language named in itself, as a language menu should.
@@ -57,3 +63,19 @@ def viewer_zone() -> ZoneInfo:
     """The zone the reader sees moments in, as a `ZoneInfo` (Flask-Babel hands out pytz
     zones, which must not be given to `datetime(tzinfo=...)`)."""
     return zone(str(get_timezone()), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+@contextmanager
+def speaking(language: str, where: ZoneInfo) -> Iterator[None]:
+    """Words in `language` and moments in the zone `where`, whoever reads: for documents
+    that must read the same for every reader (the evidence pack of a run)."""
+    # Flask-Babel forces a locale but not a zone: its cached zone is set the same way
+    # (a pytz zone, as its own selector gives it) and put back after.
+    ctx = _babel_context()
+    before = getattr(ctx, "babel_tzinfo", None)
+    with _force_locale(language):
+        ctx.babel_tzinfo = pytz.timezone(where.key)
+        try:
+            yield
+        finally:
+            ctx.babel_tzinfo = before

@@ -104,6 +104,7 @@ ROUTES = [
     ("GET", "/runs/{published_run_id}/register", (LOGIN, 403, 200, 200)),
     ("GET", "/runs/{published_run_id}/register.csv", (LOGIN, 403, 200, 200)),
     ("GET", "/runs/{published_run_id}/register.xlsx", (LOGIN, 403, 200, 200)),
+    ("GET", "/runs/{published_run_id}/register.pdf", (LOGIN, 403, 200, 200)),
     # another run's sessions and registers: not for a trainer who does not teach it
     ("GET", "/sessions/{foreign_session_id}/attendance", (LOGIN, 403, 403, 200)),
     ("POST", "/sessions/{foreign_session_id}/attendance", (LOGIN, 403, 403, 200)),
@@ -116,6 +117,7 @@ ROUTES = [
     ("GET", "/runs/{foreign_run_id}/register", (LOGIN, 403, 403, 200)),
     ("GET", "/runs/{foreign_run_id}/register.csv", (LOGIN, 403, 403, 200)),
     ("GET", "/runs/{foreign_run_id}/register.xlsx", (LOGIN, 403, 403, 200)),
+    ("GET", "/runs/{foreign_run_id}/register.pdf", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/runs/{published_run_id}/close", (LOGIN, 403, 403, 302)),
     ("GET", "/manage/runs/{published_run_id}/trainers", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/runs/{published_run_id}/trainers", (LOGIN, 403, 403, 200)),
@@ -124,6 +126,9 @@ ROUTES = [
     ("POST", "/manage/runs/{closed_run_id}/certificates/issue-all", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/enrolments/{other_completed_id}/certificate", (LOGIN, 403, 403, 302)),
     ("GET", "/manage/runs/{closed_run_id}/certificates.pdf", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/runs/{closed_run_id}/evidence-pack.zip", (LOGIN, 403, 403, 200)),
+    # a run not yet closed has no pack: back to the run's page, which says why
+    ("GET", "/manage/runs/{published_run_id}/evidence-pack.zip", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/certificates/{certificate_id}/revoke", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/certificates/{certificate_id}/reissue", (LOGIN, 403, 403, 302)),
     ("GET", "/certificates/{certificate_id}.pdf", (LOGIN, 200, 404, 200)),
@@ -159,11 +164,12 @@ def test_route_access(request, client, auth, world, role, method, template, expe
     else:
         response = client.submit(url, {}, page="/")
     want = expected[ROLES.index(role)]
-    if want == LOGIN:
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == want, response.get_data(as_text=True)[:500]
+    with response:  # a streamed download (the evidence pack) holds a file until closed
+        if want == LOGIN:
+            assert response.status_code == 302
+            assert "/login" in response.headers["Location"]
+        else:
+            assert response.status_code == want, response.get_data(as_text=True)[:500]
 
 
 def test_every_route_is_in_the_table(app):

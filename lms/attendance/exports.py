@@ -1,14 +1,18 @@
 """The attendance register of a run as CSV and XLSX: trainee × session, with totals."""
 
 import io
+from datetime import UTC, datetime
 
+from flask import render_template
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from lms.attendance.services import Register
-from lms.exports import safe_cell
+from lms.exports import frozen_zip, safe_cell
 from lms.i18n import gettext as _
+from lms.i18n import speaking
+from lms.pdf import render_pdf
 from lms.templating import format_hours
 
 
@@ -40,7 +44,9 @@ def register_rows(register: Register) -> list[list]:
     return rows
 
 
-def register_xlsx(register: Register) -> bytes:
+def register_xlsx(register: Register, frozen_at: datetime | None = None) -> bytes:
+    """The register as a workbook; `frozen_at` dates it (and its parts) to that moment,
+    so the same register gives the same bytes."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Attendance register")[:31]
@@ -56,5 +62,20 @@ def register_xlsx(register: Register) -> bytes:
     for index in range(3, len(register.sessions) + 6):
         sheet.column_dimensions[get_column_letter(index)].width = 12
     out = io.BytesIO()
+    if frozen_at is not None:
+        book.properties.created = frozen_at.astimezone(UTC).replace(tzinfo=None)
     book.save(out)
-    return out.getvalue()
+    return out.getvalue() if frozen_at is None else frozen_zip(out.getvalue(), frozen_at)
+
+
+def register_pdf(register: Register, corrected: set[int], signed: set[int],
+                 trainers: dict[int, list]) -> bytes:
+    """The register on A4 landscape pages, in the run's language and its centre's time:
+    hours per trainee and session (marks corrected after closing flagged), totals,
+    outcomes, and each session with its trainers and whether its signed sheet was
+    uploaded."""
+    run = register.run
+    with speaking(run.language, run.zone):
+        html = render_template("pdf/register.html", run=run, register=register,
+                               corrected=corrected, signed=signed, trainers=trainers)
+    return render_pdf(html)

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from lms.attendance import bp, services
-from lms.attendance.exports import register_header, register_rows, register_xlsx
+from lms.attendance.exports import register_header, register_pdf, register_rows, register_xlsx
 from lms.attendance.forms import MarkSessionForm, SignedSheetForm
 from lms.attendance.models import AttendanceMark, AttendanceStatus
 from lms.attendance.permissions import can_mark, can_see_register
@@ -33,7 +33,12 @@ from lms.exports import csv_download
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pipeline import perform
-from lms.trainers.services import assignments_of, covered_sessions, trainers_of_session
+from lms.trainers.services import (
+    assignments_of,
+    covered_sessions,
+    trainers_by_session,
+    trainers_of_session,
+)
 
 
 def _session_for_marking(session_id: int) -> Session:
@@ -312,6 +317,7 @@ def run_register(run_id: int):
 
 @bp.route("/runs/<int:run_id>/register.csv", defaults={"fmt": "csv"})
 @bp.route("/runs/<int:run_id>/register.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/runs/<int:run_id>/register.pdf", defaults={"fmt": "pdf"})
 @login_required
 def register_export(run_id: int, fmt: str):
     run = _run_for_register(run_id)
@@ -320,6 +326,12 @@ def register_export(run_id: int, fmt: str):
     data = services.register(run)
     if fmt == "csv":
         return csv_download(f"{name}.csv", register_header(data), register_rows(data))
+    if fmt == "pdf":
+        pdf = register_pdf(data, services.corrected_after_closing(run),
+                           evidence.sessions_with_sheet(s.id for s in data.sessions),
+                           trainers_by_session(run, data.sessions))
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
     return Response(
         register_xlsx(data),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -180,6 +180,17 @@ def history(session: Session) -> list[AttendanceChange]:
     )
 
 
+def corrected_after_closing(run: Run) -> set[int]:
+    """The marks of a closed run changed after it was closed (by an administrator's
+    correction, the only way then): their ids."""
+    if run.closed_at is None:
+        return set()
+    return set(db.session.scalars(
+        sa.select(AttendanceChange.mark_id).join(AttendanceChange.mark)
+        .join(AttendanceMark.session)
+        .where(Session.run_id == run.id, AttendanceChange.changed_at > run.closed_at)))
+
+
 # ---------------------------------------------------------------- progress and register
 
 

@@ -9,7 +9,9 @@ number of queries per page: one per kind of record, whatever the page holds.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 import sqlalchemy as sa
 from flask import url_for
@@ -396,3 +398,33 @@ def present(entries: list[AuditEntry], short: bool = True, records: Records | No
 def local_time(moment: dt.datetime, where) -> str:
     """A moment for a spreadsheet: the reader's wall clock, sortable."""
     return wall_clock(as_utc(moment), where).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def csv_header(where, chain: bool = False) -> list[str]:
+    """The columns of the log as a spreadsheet: a row per changed field, in the reader's
+    words; the last columns keep the stored names (and, with `chain`, each entry's
+    place and hash in the chain) for filtering and checking."""
+    header = [_("When (%(zone)s)", zone=where.key), _("Who"), _("E-mail"), _("Record"),
+              _("What"), _("Reason"), _("Field"), _("Before"), _("After"),
+              _("Record type (code)"), _("Record number"), _("Field (code)")]
+    if chain:
+        header += [_("Entry number"), _("Entry hash (SHA-256)")]
+    return header
+
+
+def csv_rows(entries: Iterator[AuditEntry], where, chain: bool = False) -> Iterator[list]:
+    """The rows of `csv_header` for `entries` (oldest first), read a batch at a time:
+    the records a batch names are loaded once per batch, as the entries are."""
+    while batch := list(islice(entries, services.EXPORT_BATCH)):
+        for line in present(batch, short=False):
+            entry = line.entry
+            common = [local_time(entry.at, where), line.who, line.email,
+                      line.record.name if line.record else "", line.what, line.reason]
+            machine = [entry.entity, "" if entry.entity_id is None else entry.entity_id]
+            tail = [entry.seq, entry.hash] if chain else []
+            for change in line.changes or [None]:
+                if change is None:
+                    yield [*common, "", "", "", *machine, "", *tail]
+                else:
+                    yield [*common, change.label, change.before.text, change.after.text,
+                           *machine, change.key, *tail]

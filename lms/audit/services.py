@@ -22,7 +22,7 @@ every new entry is chained (lms/audit/chain.py).
 import datetime as dt
 import enum
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapper, ORMExecuteState
+from sqlalchemy.orm import Mapper, ORMExecuteState, joinedload
 from sqlalchemy.orm import Session as OrmSession
 
 from lms.audit.chain import mark_unchained
@@ -363,8 +363,6 @@ def _matching(
     until: dt.date | None,
     where: ZoneInfo,
 ) -> sa.Select:
-    from sqlalchemy.orm import joinedload
-
     from lms.auth.models import User
 
     stmt = sa.select(AuditEntry).options(joinedload(AuditEntry.actor))
@@ -409,6 +407,33 @@ def export(
 ) -> Iterator[AuditEntry]:
     """Every matching entry, oldest first, read in batches (the log only grows)."""
     stmt = _matching(entity, actor_email, entity_id, since, until, where).order_by(AuditEntry.id)
+    last_id = 0
+    while True:
+        batch = list(
+            db.session.scalars(stmt.where(AuditEntry.id > last_id).limit(EXPORT_BATCH)).unique()
+        )
+        yield from batch
+        if len(batch) < EXPORT_BATCH:
+            return
+        last_id = batch[-1].id
+
+
+def changes_of(records: Mapping[str, Iterable[int]]) -> Iterator[AuditEntry]:
+    """Every change (not events) of the given records, {record type: ids}, oldest first,
+    read in batches: a run's own trail, as its evidence pack carries it."""
+    about = [
+        sa.and_(AuditEntry.entity == entity, AuditEntry.entity_id.in_(sorted(ids)))
+        for entity, ids in sorted(records.items())
+        if ids
+    ]
+    if not about:
+        return
+    stmt = (
+        sa.select(AuditEntry)
+        .options(joinedload(AuditEntry.actor))
+        .where(AuditEntry.action != "event", sa.or_(*about))
+        .order_by(AuditEntry.id)
+    )
     last_id = 0
     while True:
         batch = list(

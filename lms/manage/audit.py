@@ -1,14 +1,11 @@
 """The audit log, for administrators: filter by record type, person, record and dates,
 read it page by page or take every matching change away as CSV."""
 
-from itertools import islice
-
 from flask import render_template, request
 
 from lms.audit import labels, presentation, services
 from lms.exports import csv_download
 from lms.formtools import date_arg, int_arg
-from lms.i18n import gettext as _
 from lms.i18n import viewer_zone
 from lms.manage import bp
 from lms.pipeline import perform
@@ -58,24 +55,5 @@ def audit_csv():
     perform(lambda: services.record_event(services.EXPORT, label="forras-audit-log.csv",
                                           details=_described(filters)))
     where = filters["where"]
-    header = [_("When (%(zone)s)", zone=where.key), _("Who"), _("E-mail"), _("Record"),
-              _("What"), _("Reason"), _("Field"), _("Before"), _("After"),
-              _("Record type (code)"), _("Record number"), _("Field (code)")]
-
-    def rows():
-        entries = services.export(**filters)
-        # The records a batch names are loaded once per batch, as the entries are.
-        while batch := list(islice(entries, services.EXPORT_BATCH)):
-            for line in presentation.present(batch, short=False):
-                entry = line.entry
-                common = [presentation.local_time(entry.at, where), line.who, line.email,
-                          line.record.name if line.record else "", line.what, line.reason]
-                machine = [entry.entity, "" if entry.entity_id is None else entry.entity_id]
-                for change in line.changes or [None]:
-                    if change is None:
-                        yield [*common, "", "", "", *machine, ""]
-                    else:
-                        yield [*common, change.label, change.before.text, change.after.text,
-                               *machine, change.key]
-
-    return csv_download("forras-audit-log.csv", header, rows())
+    return csv_download("forras-audit-log.csv", presentation.csv_header(where),
+                        presentation.csv_rows(services.export(**filters), where))

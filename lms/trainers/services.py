@@ -198,6 +198,13 @@ def trainers_of_session(session: Session) -> list[TrainerAssignment]:
     return [a for a in run_assignments(session.run) if not a.sessions or session in a.sessions]
 
 
+def trainers_by_session(run: Run, sessions: list[Session]) -> dict[int, list[User]]:
+    """Each session's trainers (by session id), from one read of the run's assignments."""
+    assignments = run_assignments(run)
+    return {s.id: [a.trainer for a in assignments if not a.sessions or s in a.sessions]
+            for s in sessions}
+
+
 def run_assignments(run: Run, removed: bool = False) -> list[TrainerAssignment]:
     """The run's trainers now, or (`removed=True`) those taken off it, latest first."""
     stmt = (
