@@ -4,10 +4,16 @@ Both go through SQLite's online backup API (`sqlite3.Connection.backup`), never
 a file copy: the backup reads one committed snapshot while the application goes
 on writing (WAL), and the restore writes the destination in one transaction, so
 a crash halfway leaves the old database, not a mix. PostgreSQL has its own
-tools (pg_dump, pg_restore), so both commands refuse it. Signed sheets kept in
-SIGNED_SHEET_DIR rather than in the database are not copied: the command says so.
+tools (pg_dump, pg_restore), so both commands refuse it.
+
+Signed sheets kept in SIGNED_SHEET_DIR rather than in the database are part of the
+backup too: `flask backup PATH` copies every scan the copied database names into
+the folder `PATH.signed-sheets/` (each checked against its SHA-256), and
+`flask restore PATH` puts back into SIGNED_SHEET_DIR those missing there. The
+files are named by their hash and never change, so nothing is ever overwritten.
 """
 
+import hashlib
 import os
 import sqlite3
 from contextlib import closing
@@ -20,6 +26,7 @@ from flask import current_app
 from lms.clock import utcnow
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 
 BUSY_TIMEOUT_SECONDS = 10
 
@@ -127,16 +134,78 @@ def backup_command(path: Path, force: bool) -> None:
     finally:
         partial.unlink(missing_ok=True)
     click.echo(_("Backup written to %(where)s", where=_describe(path, found)))
-    remind_of_sheet_directory()
+    backup_sheets(path)
 
 
-def remind_of_sheet_directory() -> None:
-    """With SIGNED_SHEET_DIR the scans are files beside the database, not in it: say so
-    at every backup, since the database then holds only their hashes."""
+def sheet_folder(backup: Path) -> Path:
+    """Where the backup at `backup` keeps the scans of SIGNED_SHEET_DIR."""
+    return backup.with_name(f"{backup.name}.signed-sheets")
+
+
+def _hashes_in(database: Path) -> list[str]:
+    """The scans the database at `database` keeps outside itself (content NULL)."""
+    with closing(_connect(database, read_only=True)) as conn:
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "document_blob" not in tables:
+            return []
+        return [row[0] for row in conn.execute(
+            "SELECT sha256 FROM document_blob WHERE content IS NULL ORDER BY sha256")]
+
+
+def _copy_checked(source: Path, target: Path, digest: str) -> bool:
+    """Copy a scan named by its hash, checking the bytes against it; False when the
+    source is not there or not what its name says (nothing is written then)."""
+    try:
+        data = source.read_bytes()
+    except FileNotFoundError:
+        return False
+    if hashlib.sha256(data).hexdigest() != digest:
+        return False
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(data)
+    os.chmod(partial, 0o444)
+    os.replace(partial, target)
+    return True
+
+
+def copy_sheets(database: Path, source: Path, target: Path) -> tuple[int, list[str]]:
+    """Copy into `target` each scan `database` names that `target` lacks; how many
+    were copied and which could not be (missing or altered in `source`)."""
+    copied, lost = 0, []
+    for digest in _hashes_in(database):
+        if (target / digest).exists():
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        if _copy_checked(source / digest, target / digest, digest):
+            copied += 1
+        else:
+            lost.append(digest)
+    return copied, lost
+
+
+def _report_sheets(copied: int, lost: list[str], where: Path) -> None:
+    click.echo(ngettext("%(num)d signed sign-in sheet copied to %(folder)s.",
+                        "%(num)d signed sign-in sheets copied to %(folder)s.", copied,
+                        folder=where))
+    if lost:
+        click.echo(ngettext(
+            "Warning: %(num)d scan named in the database is missing or altered in its "
+            "folder and was not copied: %(hashes)s",
+            "Warning: %(num)d scans named in the database are missing or altered in their "
+            "folder and were not copied: %(hashes)s", len(lost),
+            hashes=", ".join(lost)), err=True)
+
+
+def backup_sheets(path: Path) -> None:
+    """With SIGNED_SHEET_DIR the scans are files beside the database: the backup at
+    `path` takes those its database names, into `PATH.signed-sheets/`."""
     folder = current_app.config.get("SIGNED_SHEET_DIR")
-    if folder:
-        click.echo(_("Signed sign-in sheets are kept in %(folder)s, outside the database: "
-                     "back up that directory too.", folder=folder))
+    if not folder:
+        return
+    where = sheet_folder(path)
+    copied, lost = copy_sheets(path, Path(folder), where)
+    _report_sheets(copied, lost, where)
 
 
 @click.command("restore")
@@ -178,5 +247,9 @@ def restore_command(path: Path, yes: bool) -> None:
                                      "(%(problem)s); the previous one is kept at %(kept)s.",
                                      problem=restored.problem, kept=kept))
     click.echo(_("Restored %(where)s", where=_describe(target, restored)))
+    folder = current_app.config.get("SIGNED_SHEET_DIR")
+    if folder and sheet_folder(path).is_dir():
+        copied, lost = copy_sheets(target, sheet_folder(path), Path(folder))
+        _report_sheets(copied, lost, Path(folder))
     if kept is not None:
         click.echo(_("The previous database is kept at %(path)s.", path=kept))

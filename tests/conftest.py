@@ -453,7 +453,10 @@ def closed_run(db, make_user, make_centre, make_course, make_run):
     """A closed 24-hour Razgrad-style run: who attended 24 h, 21.75 h and 18 h."""
 
     def build(
-        style="razgrad", language="bg", names=("Мария Петрова", "Szőke Tünde", "Иван Георгиев")
+        style="razgrad",
+        language="bg",
+        names=("Мария Петрова", "Szőke Tünde", "Иван Георгиев"),
+        trainer=None,
     ):
         day = date.today() - timedelta(days=10)
         run = make_run(
@@ -465,6 +468,8 @@ def closed_run(db, make_user, make_centre, make_course, make_run):
             sessions=[(day + timedelta(days=i), time(9), time(15), 360) for i in range(4)],
         )
         admin = make_user(role="admin")
+        if trainer is not None:
+            assign_trainer(run, trainer, TrainerRole.LEAD)
         before = at(day - timedelta(days=5), time(8))
         enrolments = [enrol(make_user(full_name=name), run, before, by=admin) for name in names]
         # who attended 24 h, 21.75 h and 18 h; anyone further attended all 24 h

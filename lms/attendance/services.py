@@ -108,6 +108,10 @@ def mark_session(
             )
         )
     needs_reason = is_locked(session, now) or run.status == RunStatus.CLOSED
+    if run.status == RunStatus.CLOSED and by.role != Role.ADMIN:
+        raise DomainError(
+            _("The run is closed; only an administrator can correct its marks, with a reason.")
+        )
     if needs_reason and by.role != Role.ADMIN:
         raise DomainError(
             _(

@@ -340,6 +340,8 @@ def cancel_enrolment(
 def approve(enrolment: Enrolment, by: User) -> Enrolment:
     if enrolment.state != EnrolmentState.PENDING:
         raise DomainError(_("Only a pending enrolment can be approved."))
+    if enrolment.run.status == RunStatus.CLOSED:
+        raise DomainError(_("The run is closed; its enrolments can no longer change."))
     if not _move(enrolment, EnrolmentState.ENROLLED, by, _("Approved")):
         raise _changed_meanwhile()
     messages.tell_about(enrolment, EnrolmentState.ENROLLED, approved=True)
@@ -363,6 +365,8 @@ def save_run_and_promote(run: Run | None, **fields) -> Run:
 
 def change_capacity(run: Run, capacity: int) -> list[Enrolment]:
     """Raise or lower the seats; raising promotes from the waitlist."""
+    if run.status in (RunStatus.CANCELLED, RunStatus.CLOSED):
+        raise DomainError(_("A cancelled or closed run cannot be changed."))
     if capacity < 1:
         raise DomainError(_("Capacity must be at least 1."), "capacity")
     if capacity < run.enrolled_count:

@@ -43,7 +43,7 @@ EXTRA_MODULES = ("lms.auth.sessions", "lms.notifications.outbox", "lms.notificat
 
 READS = {
     "attendance.services": {"lock_date", "is_locked", "has_begun", "session_roster", "marks_of",
-                            "history", "register"},
+                            "history", "register", "corrected_after_closing"},
     "auth.services": {"normalise_email", "hash_password", "find_user_by_email"},
     "auth.sessions": {"find_session", "has_logged_in_from"},
     "certificates.services": {"verification_url", "missing_minutes", "valid_certificate",
@@ -65,7 +65,7 @@ READS = {
     "notifications.delivery": {"email_for", "console_text"},
     "trainers.services": {"covered_sessions", "assignments_of", "find_trainer_clash",
                           "trainers_of_session", "run_assignments", "is_trainer_of",
-                          "is_trainer_of_run"},
+                          "is_trainer_of_run", "trainers_by_session"},
 }
 BOOKKEEPING = {
     # when a session was last seen (a write at most every five minutes per login)

@@ -7,6 +7,7 @@ is checked against a PostgreSQL URL, and against the suite's own database when
 that is PostgreSQL.
 """
 
+import hashlib
 import sqlite3
 import threading
 from contextlib import closing
@@ -18,8 +19,9 @@ from flask_migrate import stamp
 from lms import create_app
 from lms.auth import services as accounts
 from lms.auth.models import Role, User
+from lms.evidence.services import store_blob
 from lms.extensions import db as _db
-from tests.conftest import PASSWORD, _test_config
+from tests.conftest import PASSWORD, _test_config, tiny_pdf
 
 
 @pytest.fixture
@@ -211,10 +213,41 @@ def test_restore_refuses_a_file_that_is_not_a_sound_backup(sqlite_app, tmp_path,
     assert not list(tmp_path.glob("forras.db.before-restore-*"))
 
 
-def test_backup_says_to_copy_the_signed_sheet_directory_when_one_is_used(sqlite_app, tmp_path):
+def test_backup_takes_the_signed_sheets_kept_in_a_directory(sqlite_app, tmp_path):
     quiet = invoke(sqlite_app, "backup", str(tmp_path / "copy.db"))
-    assert quiet.exit_code == 0 and "Signed sign-in sheets" not in quiet.output
-    sqlite_app.config["SIGNED_SHEET_DIR"] = str(tmp_path / "sheets")
+    assert quiet.exit_code == 0 and "signed sign-in sheet" not in quiet.output
+    folder = tmp_path / "sheets"
+    sqlite_app.config["SIGNED_SHEET_DIR"] = str(folder)
+    scans = [store_blob(tiny_pdf(width), "application/pdf") for width in (200, 300)]
+    _db.session.commit()
     told = invoke(sqlite_app, "backup", str(tmp_path / "copy-2.db"))
-    assert told.exit_code == 0
-    assert f"kept in {tmp_path / 'sheets'}, outside the database" in told.output
+    assert told.exit_code == 0, told.output
+    kept = tmp_path / "copy-2.db.signed-sheets"
+    assert f"2 signed sign-in sheets copied to {kept}" in told.output
+    assert sorted(p.name for p in kept.iterdir()) == sorted(b.sha256 for b in scans)
+    for blob in scans:
+        assert hashlib.sha256((kept / blob.sha256).read_bytes()).hexdigest() == blob.sha256
+
+    # The directory loses a scan; the restore of the backup puts it back.
+    lost = folder / scans[0].sha256
+    lost.chmod(0o644)
+    lost.unlink()
+    restored = invoke(sqlite_app, "restore", "--yes", str(tmp_path / "copy-2.db"))
+    assert restored.exit_code == 0, restored.output
+    assert f"1 signed sign-in sheet copied to {folder}" in restored.output
+    assert hashlib.sha256(lost.read_bytes()).hexdigest() == scans[0].sha256
+
+
+def test_backup_names_a_scan_missing_or_altered_in_the_directory(sqlite_app, tmp_path):
+    folder = tmp_path / "sheets"
+    sqlite_app.config["SIGNED_SHEET_DIR"] = str(folder)
+    scans = [store_blob(tiny_pdf(width), "application/pdf") for width in (200, 300)]
+    _db.session.commit()
+    altered = folder / scans[1].sha256
+    altered.chmod(0o644)
+    altered.write_bytes(b"%PDF-1.4 not what was signed")
+    result = invoke(sqlite_app, "backup", str(tmp_path / "copy.db"))
+    assert result.exit_code == 0, result.output
+    assert "1 signed sign-in sheet copied" in result.output
+    assert f"was not copied: {scans[1].sha256}" in result.output
+    assert not (tmp_path / "copy.db.signed-sheets" / scans[1].sha256).exists()
