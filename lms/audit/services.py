@@ -54,6 +54,7 @@ AUDITED = {
     "Notification",
     "DocumentBlob",
     "SignedSheet",
+    "Programme",
 }
 # Models of which only some fields are kept: of an e-mail, where it stands (queued,
 # sent, failing, resent by an administrator), never its body, which holds links
