@@ -86,6 +86,7 @@ ACCESS: dict[str, Rule] = {
     "enrolment.dashboard": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     "enrolment.enrol": _rule(MEMBERS),
     "enrolment.cancel": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "programmes.withdraw_consent": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     "certificates.download": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN_CENTRE),
     "certificates.transcript": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     # trainers
@@ -121,6 +122,8 @@ ACCESS: dict[str, Rule] = {
         "trainers.assignments", "trainers.remove",
         # the programmes, to put a centre's runs in them and read their reports
         "programmes.programme_list",
+        # a programme's indicator report; a scoped administrator's shows their centre only
+        "reports.indicator_page", "reports.indicator_xlsx", "reports.indicator_pdf",
     )},
 }
 

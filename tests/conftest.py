@@ -56,6 +56,12 @@ from lms.evidence.services import upload_signed_sheet  # noqa: E402
 from lms.extensions import db as _db  # noqa: E402
 from lms.notifications.ics import PRODID  # noqa: E402
 from lms.notifications.models import Notification  # noqa: E402
+from lms.programmes.models import (  # noqa: E402
+    Education,
+    Gender,
+    LabourStatus,
+    ParticipantData,
+)
 from lms.programmes.services import save_programme  # noqa: E402
 from lms.trainers.models import TrainerRole  # noqa: E402
 from lms.trainers.services import assign_trainer  # noqa: E402
@@ -401,6 +407,11 @@ def world(db, make_user, make_course, make_run, make_programme):
     start_feed(users["trainee"])
     sheet = upload_signed_sheet(published.sessions[0], tiny_pdf(), "sheet.pdf",
                                 users["trainer"], now)
+    # someone else's answers to a programme's questions, given with the consent
+    answers = ParticipantData(enrolment=other, gender=Gender.FEMALE, birth_year=1980,
+                              labour_status=LabourStatus.EMPLOYED, education=Education.ISCED_5_8,
+                              sensitive_consent=True, consent_text="I agree", consent_at=now)
+    db.session.add(answers)
     db.session.commit()
     return {
         "users": users,
@@ -424,6 +435,7 @@ def world(db, make_user, make_course, make_run, make_programme):
             "foreign_session_id": foreign.sessions[0].id,
             "signed_sheet_id": sheet.id,
             "programme_id": make_programme().id,
+            "participant_data_id": answers.id,
             # the news of the world's trainee's enrolment, still in the outbox
             "notification_id": db.session.scalar(
                 sa.select(Notification.id)

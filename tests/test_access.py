@@ -55,6 +55,9 @@ ROUTES = [
     ("GET", "/manage/programmes/new", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/programmes/new", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/programmes/{programme_id}/edit", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/programmes/{programme_id}/report", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/programmes/{programme_id}/report.xlsx", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/programmes/{programme_id}/report.pdf", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/programmes/{programme_id}/edit", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/centres/", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/centres/new", (LOGIN, 403, 403, 200)),
@@ -86,8 +89,11 @@ ROUTES = [
     ("GET", "/manage/audit.csv", (LOGIN, 403, 403, 200)),
     ("GET", "/my/", (LOGIN, 200, 200, 200)),
     ("POST", "/runs/{published_run_id}/enrol", (LOGIN, 302, 302, 302)),
+    # the questions of a programme's run; another run's enrol address leads back to it
+    ("GET", "/runs/{published_run_id}/enrol", (LOGIN, 302, 302, 302)),
     ("POST", "/runs/{run_id}/enrol", (LOGIN, 404, 404, 404)),  # a draft run
     ("POST", "/enrolments/{own_enrolment_id}/cancel", (LOGIN, 302, 404, 404)),
+    ("POST", "/my/answers/{participant_data_id}/withdraw-consent", (LOGIN, 404, 404, 404)),
     ("POST", "/enrolments/{other_enrolment_id}/cancel", (LOGIN, 404, 404, 404)),
     ("GET", "/manage/runs/{published_run_id}/roster", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/runs/{published_run_id}/roster.csv", (LOGIN, 403, 403, 200)),

@@ -16,6 +16,7 @@ KINDS = {
     "TrainerAssignment": _l("Trainer assignment"), "User": _l("Person"),
     "Notification": _l("E-mail message"), "SignedSheet": _l("Signed sign-in sheet"),
     "DocumentBlob": _l("Stored document"), "Programme": _l("Programme"),
+    "ParticipantData": _l("Participant data"),
 }
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
 
@@ -116,6 +117,16 @@ FIELD_LABELS = {
         "target_long_runs": _l("Target: 60-hour trainings"),
         "target_short_runs": _l("Target: 24-hour trainings"),
         "created_at": _l("Created at"),
+    },
+    "ParticipantData": {
+        "gender": _l("Gender"), "birth_year": _l("Year of birth"),
+        "labour_status": _l("Labour-market status"), "education": _l("Education"),
+        "sensitive_consent": _l("Consent to the optional questions"),
+        "consent_text": _l("Consent as worded"), "consent_language": _l("Consent's language"),
+        "consent_at": _l("Consent given at"), "disability": _l("Disability"),
+        "foreign_background": _l("Foreign background"), "minority": _l("Minority"),
+        "homeless": _l("Homelessness"), "rural": _l("Rural area"),
+        "answered_at": _l("Answered at"),
     },
 }
 # What an event records beside its record (see record_event's callers).

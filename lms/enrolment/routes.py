@@ -154,7 +154,8 @@ def dashboard():
     data = services.dashboard(current_user, utcnow())
     notices = recent_for(current_user)
     page = render_template(
-        "enrolment/dashboard.html", data=data, notices=notices, cancel_form=CancelEnrolmentForm()
+        "enrolment/dashboard.html", data=data, notices=notices, cancel_form=CancelEnrolmentForm(),
+        consents=participants.consents_of(current_user), confirm_form=ConfirmForm(),
     )
     perform(lambda: mark_seen(notices))
     return page

@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.formtools import Form
+from lms.formtools import Form, options
 from lms.i18n import lazy_gettext as _l
 
 
@@ -60,40 +60,41 @@ UNDISCLOSED = ("undisclosed", _l("I prefer not to say"))
 class ParticipantForm(Form):
     """The ESF+ indicator questions asked at enrolment in a programme's run."""
 
-    gender = RadioField(_l("Gender"), choices=[
+    gender = RadioField(_l("Gender"), choices=options([
         ("female", _l("Woman")), ("male", _l("Man")), ("non_binary", _l("Non-binary")),
-        UNDISCLOSED], validators=[InputRequired(_l("Choose an answer."))])
+        UNDISCLOSED]), validators=[InputRequired(_l("Choose an answer."))])
     birth_year = IntegerField(_l("Year of birth"), validators=[
         InputRequired(_l("Enter your year of birth.")),
         NumberRange(min=1900, max=2200, message=_l("Enter a year such as 1984."))])
-    labour_status = RadioField(_l("Your situation on the labour market today"), choices=[
+    labour_status = RadioField(_l("Your situation on the labour market today"), choices=options([
         ("employed", _l("Employed, including self-employed")),
         ("unemployed", _l("Unemployed")),
         ("long_term_unemployed", _l("Unemployed for more than 12 months")),
         ("inactive", _l("Not working and not looking for work (e.g. studying, retired, "
-                        "on parental leave)"))],
+                        "on parental leave)"))]),
         validators=[InputRequired(_l("Choose an answer."))])
-    education = RadioField(_l("Highest education completed"), choices=[
+    education = RadioField(_l("Highest education completed"), choices=options([
         ("isced_0_2", _l("Primary or lower secondary (ISCED 0–2)")),
         ("isced_3_4", _l("Upper secondary or post-secondary, not tertiary (ISCED 3–4)")),
-        ("isced_5_8", _l("Tertiary: college, university or doctorate (ISCED 5–8)"))],
+        ("isced_5_8", _l("Tertiary: college, university or doctorate (ISCED 5–8)"))]),
         validators=[InputRequired(_l("Choose an answer."))])
     sensitive_consent = BooleanField(_l("I agree to answer the optional questions below"))
     disability = RadioField(_l("Do you live with a disability?"),
-                            choices=[("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED],
+                            choices=options([("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED]),
                             validators=[Optional()])
     foreign_background = RadioField(
         _l("Are you, or are both your parents, born outside this country?"),
-        choices=[("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED], validators=[Optional()])
+        choices=options([("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED]),
+        validators=[Optional()])
     minority = RadioField(_l("Do you belong to a national or ethnic minority (including the "
                              "Roma)?"),
-                          choices=[("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED],
+                          choices=options([("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED]),
                           validators=[Optional()])
     homeless = RadioField(_l("Are you homeless or excluded from housing?"),
-                          choices=[("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED],
+                          choices=options([("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED]),
                           validators=[Optional()])
     rural = RadioField(_l("Do you live in a rural area (a village or a farmstead)?"),
-                       choices=[("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED],
+                       choices=options([("yes", _l("Yes")), ("no", _l("No")), UNDISCLOSED]),
                        validators=[Optional()])
     reason = StringField(_l("Reason for the change"), validators=[Length(max=1000)])
 

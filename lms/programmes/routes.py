@@ -2,16 +2,20 @@
 administrator sees them (to put runs in them and read their reports)."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
 
 from lms.auth.permissions import is_admin, require
+from lms.clock import utcnow
+from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pipeline import perform
 from lms.programmes import bp
+from lms.programmes import services as participants
 from lms.programmes.forms import ProgrammeForm
-from lms.programmes.models import Programme
+from lms.programmes.models import ParticipantData, Programme
 from lms.programmes.services import FIELDS, programmes, save_programme
 
 
@@ -38,3 +42,16 @@ def edit_programme(programme_id: int | None = None):
             flash(_("The programme %(code)s is saved.", code=done.value.code), "success")
             return redirect(url_for("programmes.programme_list"))
     return render_template("programmes/form.html", form=form, programme=programme)
+
+
+@bp.route("/my/answers/<int:data_id>/withdraw-consent", methods=["POST"])
+@login_required
+def withdraw_consent(data_id: int):
+    data = db.get_or_404(ParticipantData, data_id)
+    if data.enrolment.user_id != current_user.id:
+        abort(404)  # someone else's answers: not even their existence is told
+    if ConfirmForm().validate_on_submit() and perform(
+            lambda: participants.withdraw_consent(data, utcnow())):
+        flash(_("Your consent is withdrawn and your answers to the optional questions are "
+                "erased."), "success")
+    return redirect(url_for("enrolment.dashboard") + "#answers")

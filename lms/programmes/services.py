@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from lms.audit.services import because
 from lms.auth.models import User
@@ -78,7 +79,7 @@ def consent_wording(programme: Programme) -> str:
     return _("I agree that my answers to the optional questions below, which may reveal "
              "my health, origin or living conditions, are recorded for the reports of "
              "the programme %(programme)s and kept until %(day)s. I may withdraw this "
-             "consent at any time; my answers are then erased.",
+             "consent at any time under My trainings; these answers are then erased.",
              programme=f"{programme.code} ({programme.name})",
              day=format_day(kept_until(programme)))
 
@@ -142,3 +143,29 @@ def runs_asking_participant_data(runs: list[Run]) -> set[int]:
     asking = set(db.session.scalars(sa.select(Programme.id).where(
         Programme.id.in_(ids), Programme.asks_participant_data.is_(True))))
     return {run.id for run in runs if run.programme_id in asking}
+
+
+def consents_of(user: User) -> list[ParticipantData]:
+    """The trainee's answers kept with their consent to the optional questions."""
+    return list(db.session.scalars(
+        sa.select(ParticipantData).join(ParticipantData.enrolment)
+        .where(Enrolment.user_id == user.id, ParticipantData.sensitive_consent.is_(True))
+        .options(joinedload(ParticipantData.enrolment).joinedload(Enrolment.run)
+                 .joinedload(Run.course),
+                 joinedload(ParticipantData.enrolment).joinedload(Enrolment.run)
+                 .joinedload(Run.programme))
+        .order_by(ParticipantData.answered_at.desc())))
+
+
+def withdraw_consent(data: ParticipantData, now: datetime) -> ParticipantData:
+    """The trainee withdraws the consent to the optional questions: those answers are
+    erased (the audit log kept only that they changed, never what they said)."""
+    if not data.sensitive_consent:
+        raise DomainError(_("There is no consent to withdraw."))
+    data.sensitive_consent = False
+    data.consent_text, data.consent_language, data.consent_at = "", "", None
+    for name in SENSITIVE:
+        setattr(data, name, None)
+    data.updated_at = now
+    db.session.flush()
+    return data
