@@ -124,7 +124,7 @@ def test_the_page_the_workbook_and_the_pdf_say_the_same(client, auth, make_user,
     query = f"?until={UNTIL.isoformat()}"
     page = client.get(f"/manage/programmes/{programme.id}/report{query}").get_data(as_text=True)
     assert "69,75" in page or "69.75" in page
-    assert '<svg class="chart" role="img" aria-labelledby="section-minority"' in page
+    assert '<svg class="chart" role="img" aria-labelledby="title-minority"' in page
     assert '<table class="table" id="section-minority">' in page
     book = load_workbook(io.BytesIO(client.get(
         f"/manage/programmes/{programme.id}/report.xlsx{query}").data))
