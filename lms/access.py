@@ -102,7 +102,7 @@ ACCESS: dict[str, Rule] = {
         "manage.centres", "manage.edit_centre", "manage.courses", "manage.edit_course",
         "manage.course_status", "manage.users", "manage.new_user", "manage.edit_user",
         "manage.confirm_user", "manage.reinvite_user",
-        "manage.audit_log", "manage.audit_csv",
+        "manage.audit_log", "manage.audit_csv", "jobs.request_audit_log",
     )},
     # administrators; one scoped to a centre reaches only that centre's records
     **{endpoint: _rule(ADMINS, admin=OWN_CENTRE) for endpoint in (
@@ -119,6 +119,9 @@ ACCESS: dict[str, Rule] = {
         # centre's runs (lms.notifications.outbox; checked again by the view)
         "manage.outbox_list", "manage.resend_message", "manage.resend_failing",
         "trainers.assignments", "trainers.remove",
+        # exports made by the job worker: each administrator sees and downloads only
+        # their own (lms.jobs; checked by the view), of the centres they reach
+        "jobs.exports", "jobs.request_registers", "jobs.request_bulk_print", "jobs.download",
     )},
 }
 

@@ -54,6 +54,7 @@ from lms.courses.models import CourseStatus  # noqa: E402
 from lms.enrolment.services import enrol  # noqa: E402
 from lms.evidence.services import upload_signed_sheet  # noqa: E402
 from lms.extensions import db as _db  # noqa: E402
+from lms.jobs.models import ExportJob, JobKind  # noqa: E402
 from lms.notifications.ics import PRODID  # noqa: E402
 from lms.notifications.models import Notification  # noqa: E402
 from lms.trainers.models import TrainerRole  # noqa: E402
@@ -377,6 +378,9 @@ def world(db, make_user, make_course, make_run):
     start_feed(users["trainee"])
     sheet = upload_signed_sheet(published.sessions[0], tiny_pdf(), "sheet.pdf",
                                 users["trainer"], now)
+    # an export the world's administrator asked for, not made yet
+    job = ExportJob(kind=JobKind.AUDIT_CSV, requested_by_id=users["admin"].id, parameters={})
+    db.session.add(job)
     db.session.commit()
     return {
         "users": users,
@@ -399,6 +403,7 @@ def world(db, make_user, make_course, make_run):
             "foreign_run_id": foreign.id,
             "foreign_session_id": foreign.sessions[0].id,
             "signed_sheet_id": sheet.id,
+            "export_job_id": job.id,
             # the news of the world's trainee's enrolment, still in the outbox
             "notification_id": db.session.scalar(
                 sa.select(Notification.id)
