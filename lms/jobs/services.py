@@ -224,12 +224,12 @@ class Heartbeat:
             raise LeaseLost
 
 
-def _finish(job_id: int, worker: str, **values) -> bool:
-    """Write the outcome of an attempt, if this worker still holds the job."""
+def _finish(job_id: int, holder: str, **values) -> bool:
+    """Write the outcome of an attempt, if the worker `holder` still holds the job."""
     db.session.rollback()  # the export's reading ends here; the outcome is a new transaction
     result = db.session.execute(
         sa.update(ExportJob)
-        .where(ExportJob.id == job_id, ExportJob.worker == worker,
+        .where(ExportJob.id == job_id, ExportJob.worker == holder,
                ExportJob.state == JobState.RUNNING)
         .values(**values)
         .execution_options(synchronize_session=False))
@@ -278,8 +278,8 @@ def run_job(job_id: int, worker: str, should_stop: Callable[[], bool] = lambda: 
 
 
 def _fail_or_retry(job_id: int, worker: str, language: str, error: Exception) -> None:
+    db.session.rollback()  # the attempt's reading may have left the transaction broken
     job = db.session.get(ExportJob, job_id)
-    db.session.refresh(job)
     if job.attempts < current_app.config["JOB_MAX_ATTEMPTS"]:
         _finish(job_id, worker, state=JobState.QUEUED, lease_until=None, worker="")
         return
