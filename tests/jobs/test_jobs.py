@@ -297,3 +297,37 @@ def test_the_worker_command_makes_what_waits(app, client, auth, admin):
     result = app.test_cli_runner().invoke(args=["jobs", "work"])
     assert result.exit_code == 0 and "Exports made: 1." in result.output
     assert _job(job_id).state == JobState.DONE
+
+
+def test_two_workers_at_once_make_each_job_once(app, client, auth, admin):
+    """Two workers polling the same queue together: every job is made by one of them,
+    in one attempt (PostgreSQL: SKIP LOCKED; both: the claim is a conditional UPDATE)."""
+    import threading
+
+    from lms.extensions import db
+
+    auth.login(admin)
+    for _n in range(4):
+        client.submit("/manage/exports/audit-log", {}, page="/manage/audit")
+    errors, made = [], {}
+    start = threading.Barrier(2, timeout=5)
+
+    def work(name: str) -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                made[name] = services.work_once(name)
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(f"worker-{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(made.values()) == 4
+    db.session.remove()
+    jobs = db.session.scalars(sa.select(ExportJob)).all()
+    assert [(job.state, job.attempts) for job in jobs] == [(JobState.DONE, 1)] * 4
