@@ -101,6 +101,8 @@ def test_the_whole_audit_log_is_made_by_the_worker_and_downloaded_as_csv(
     assert [(e.event, e.actor_id) for e in events[-2:]] == [("export", admin.id),
                                                             ("download", admin.id)]
     assert events[-1].changes["export_job"] == [None, job_id]
+    log = client.get("/manage/audit").get_data(as_text=True)
+    assert "Export number" in log and "forras-audit-log.csv" in log
 
 
 def test_the_audit_export_keeps_the_filters_and_speaks_the_requesters_language(
