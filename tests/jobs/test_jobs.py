@@ -333,3 +333,28 @@ def test_two_workers_at_once_make_each_job_once(app, client, auth, admin):
     db.session.remove()
     jobs = db.session.scalars(sa.select(ExportJob)).all()
     assert [(job.state, job.attempts) for job in jobs] == [(JobState.DONE, 1)] * 4
+
+
+def test_the_exports_page_asks_the_same_number_of_queries_for_few_or_many_jobs(
+        client, auth, db, admin, make_run, make_centre, query_counter):
+    auth.login(admin)
+
+    def add_jobs(count: int) -> None:
+        for _n in range(count):
+            run = make_run()
+            db.session.add_all([
+                ExportJob(kind=JobKind.BULK_PRINT, requested_by_id=admin.id,
+                          centre_id=run.centre_id, parameters={"run_id": run.id}),
+                ExportJob(kind=JobKind.REGISTERS_ZIP, requested_by_id=admin.id,
+                          centre_id=make_centre().id, parameters={"year": 2026}),
+                ExportJob(kind=JobKind.AUDIT_CSV, requested_by_id=admin.id, parameters={})])
+        db.session.commit()
+
+    add_jobs(1)
+    with query_counter() as few:
+        assert client.get("/manage/exports/").status_code == 200
+    add_jobs(8)
+    with query_counter() as many:
+        page = client.get("/manage/exports/").get_data(as_text=True)
+    assert page.count("Waiting for the worker") == 27
+    assert len(many) == len(few)
