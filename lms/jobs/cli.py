@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.jobs import services
 from lms.jobs.models import ExportJob, JobState
 from lms.jobs.worker import JobWorker
@@ -42,7 +43,8 @@ def jobs_status_command() -> None:
     jobs = db.session.scalars(
         sa.select(ExportJob).where(ExportJob.state.in_((JobState.QUEUED, JobState.RUNNING)))
         .order_by(ExportJob.id)).all()
-    click.echo(_("%(count)d exports waiting or being made.", count=len(jobs)))
+    click.echo(ngettext("%(num)d export waiting or being made.",
+                        "%(num)d exports waiting or being made.", len(jobs)))
     for job in jobs[:20]:
         click.echo(f"  #{job.id} {job.kind.value} {job.state.value} "
                    f"{job.progress_done}/{job.progress_total} attempts={job.attempts} "

@@ -296,6 +296,9 @@ def test_a_big_bulk_print_is_made_in_the_background(app, client, auth, closed_ru
 
 def test_the_worker_command_makes_what_waits(app, client, auth, admin):
     job_id = _ask_audit(client, auth, admin)
+    status = app.test_cli_runner().invoke(args=["jobs", "status"])
+    assert "1 export waiting or being made." in status.output
+    assert f"#{job_id} audit_csv queued 0/" in status.output
     result = app.test_cli_runner().invoke(args=["jobs", "work"])
     assert result.exit_code == 0 and "Exports made: 1." in result.output
     assert _job(job_id).state == JobState.DONE
