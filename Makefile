@@ -48,12 +48,12 @@ install: system-deps $(VENV)/.installed $(COMPILED)
 	$(BIN)/pybabel -q compile -i $< -o $@
 
 # Links in e-mails and on certificates (even the demo's) use the address served here,
-# unless PUBLIC_BASE_URL is set. The mail worker runs beside gunicorn (scripts/serve.sh).
+# unless PUBLIC_BASE_URL is set. The mail and job workers run beside gunicorn (scripts/serve.sh).
 run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
-	@echo "Forrás is serving on $(PUBLIC_BASE_URL)/ with its mail worker (Ctrl-C stops both)"
+	@echo "Forrás is serving on $(PUBLIC_BASE_URL)/ with its mail and job workers (Ctrl-C stops all)"
 	bash scripts/serve.sh $(BIN) $(HOST) $(PORT) $(WORKERS)
 
 # The production shape on this machine: PostgreSQL, Redis, several gunicorn workers,

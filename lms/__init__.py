@@ -102,6 +102,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.enrolment import routes as _enrolment_routes  # noqa: F401
     from lms.evidence import bp as evidence_bp
     from lms.evidence import routes as _evidence_routes  # noqa: F401
+    from lms.jobs import bp as jobs_bp
+    from lms.jobs import routes as _jobs_routes  # noqa: F401
     from lms.manage import bp as manage_bp
     from lms.manage import routes as _manage_routes  # noqa: F401
     from lms.programmes import bp as programmes_bp
@@ -123,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(programmes_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
+    app.register_blueprint(jobs_bp)
 
 
 def _untrusted_host(_error: SecurityError):

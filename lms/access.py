@@ -104,6 +104,7 @@ ACCESS: dict[str, Rule] = {
         "manage.course_status", "manage.users", "manage.new_user", "manage.edit_user",
         "manage.confirm_user", "manage.reinvite_user",
         "manage.audit_log", "manage.audit_csv", "programmes.edit_programme",
+        "jobs.request_audit_log",
     )},
     # administrators; one scoped to a centre reaches only that centre's records
     **{endpoint: _rule(ADMINS, admin=OWN_CENTRE) for endpoint in (
@@ -124,6 +125,9 @@ ACCESS: dict[str, Rule] = {
         "programmes.programme_list",
         # a programme's indicator report; a scoped administrator's shows their centre only
         "reports.indicator_page", "reports.indicator_xlsx", "reports.indicator_pdf",
+        # exports made by the job worker: each administrator sees and downloads only
+        # their own (lms.jobs; checked by the view), of the centres they reach
+        "jobs.exports", "jobs.request_registers", "jobs.request_bulk_print", "jobs.download",
     )},
 }
 

@@ -17,6 +17,7 @@ from lms.demo import load_demo
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.jobs.cli import jobs_group
 from lms.notifications.delivery import deliver_outbox
 from lms.notifications.models import Notification, OutboxState
 from lms.notifications.worker import MailWorker
@@ -157,6 +158,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(jobs_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

@@ -129,6 +129,16 @@ class Config:
     # administrator corrects them, giving a reason (DESIGN rule 4).
     ATTENDANCE_LOCK_DAYS = int(os.environ.get("ATTENDANCE_LOCK_DAYS", "7"))
     CATALOGUE_PAGE_SIZE = 50
+    # Export jobs (lms/jobs), made by `flask jobs work --loop N`: files under EXPORT_DIR
+    # (default instance/exports), kept EXPORT_KEEP_DAYS days, then removed (the job
+    # stays, marked expired). A worker holds a job JOB_LEASE_SECONDS past its last
+    # heartbeat; a job claimed JOB_MAX_ATTEMPTS times without finishing fails. A bulk
+    # print of more certificates than BULK_PRINT_JOB_THRESHOLD is made by the worker.
+    EXPORT_DIR = os.environ.get("EXPORT_DIR", "")
+    EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", "7"))
+    JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "60"))
+    JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
+    BULK_PRINT_JOB_THRESHOLD = int(os.environ.get("BULK_PRINT_JOB_THRESHOLD", "50"))
 
     def __init__(self, folder: Path):
         self.SQLALCHEMY_DATABASE_URI = database_url(folder)

@@ -16,6 +16,7 @@ from lms.courses.models import (
 )
 from lms.enrolment.models import CancelKind, Enrolment, EnrolmentEvent, EnrolmentState, Outcome
 from lms.evidence.models import DocumentBlob, SignedSheet
+from lms.jobs.models import ExportJob, JobKind, JobState
 from lms.notifications.models import Notification
 from lms.programmes.models import Programme
 from lms.trainers.models import TrainerAssignment, TrainerRole
@@ -38,6 +39,9 @@ __all__ = [
     "Enrolment",
     "EnrolmentEvent",
     "EnrolmentState",
+    "ExportJob",
+    "JobKind",
+    "JobState",
     "Notification",
     "Programme",
     "Outcome",

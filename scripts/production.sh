@@ -6,9 +6,10 @@
 #   demo (LOAD_DEMO=0 skips it), then runs side by side:
 #     - gunicorn with WORKERS workers on HOST:PORT (lms.wsgi:app, as installed),
 #     - the mail worker (flask outbox send --loop 1),
+#     - the job worker (flask jobs work --loop 2: exports made in the background),
 #     - a local SMTP sink (scripts/smtp_sink.py) on SMTP_PORT that keeps every
 #       message in MAIL_DIR, so e-mail really goes over SMTP.
-#   Ctrl-C or SIGTERM stops all three; if one dies, the others are stopped too.
+#   Ctrl-C or SIGTERM stops all of them; if one dies, the others are stopped too.
 #   In real production the SMTP sink is your mail server (MAIL_SERVER=...) and
 #   a reverse proxy with TLS stands in front: see "Production" in README.md.
 #

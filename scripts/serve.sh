@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# `make run` (and `make production`): the web server (gunicorn) and the mail worker
-# side by side, with one more process if given after `--` (production.sh's SMTP sink).
+# `make run` (and `make production`): the web server (gunicorn), the mail worker and
+# the job worker (exports) side by side, with one more process if given after `--` (production.sh's SMTP sink).
 # Ctrl-C (or SIGTERM) stops all; if one dies, the others are stopped too.
 # Usage: scripts/serve.sh VENV_BIN HOST PORT WORKERS [-- COMMAND...]
-# Environment: APP (the WSGI app, wsgi:app), MAIL_INTERVAL (seconds, 2).
+# Environment: APP (the WSGI app, wsgi:app), MAIL_INTERVAL and JOB_INTERVAL (seconds, 2).
 set -u
 bin=${1:-.venv/bin} host=${2:-127.0.0.1} port=${3:-5000} workers=${4:-2}
 shift $(( $# < 4 ? $# : 4 ))
@@ -30,6 +30,8 @@ if [ $# -gt 0 ]; then
   pids+=($!)
 fi
 "$bin/flask" outbox send --loop "${MAIL_INTERVAL:-2}" &
+pids+=($!)
+"$bin/flask" jobs work --loop "${JOB_INTERVAL:-2}" &
 pids+=($!)
 "$bin/gunicorn" --workers "$workers" --bind "$host:$port" --access-logfile - "${control[@]}" \
   "${APP:-wsgi:app}" &

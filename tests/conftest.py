@@ -54,6 +54,7 @@ from lms.courses.models import CourseStatus  # noqa: E402
 from lms.enrolment.services import enrol  # noqa: E402
 from lms.evidence.services import upload_signed_sheet  # noqa: E402
 from lms.extensions import db as _db  # noqa: E402
+from lms.jobs.models import ExportJob, JobKind  # noqa: E402
 from lms.notifications.ics import PRODID  # noqa: E402
 from lms.notifications.models import Notification  # noqa: E402
 from lms.programmes.models import (  # noqa: E402
@@ -412,6 +413,9 @@ def world(db, make_user, make_course, make_run, make_programme):
                               labour_status=LabourStatus.EMPLOYED, education=Education.ISCED_5_8,
                               sensitive_consent=True, consent_text="I agree", consent_at=now)
     db.session.add(answers)
+    # an export the world's administrator asked for, not made yet
+    job = ExportJob(kind=JobKind.AUDIT_CSV, requested_by_id=users["admin"].id, parameters={})
+    db.session.add(job)
     db.session.commit()
     return {
         "users": users,
@@ -436,6 +440,7 @@ def world(db, make_user, make_course, make_run, make_programme):
             "signed_sheet_id": sheet.id,
             "programme_id": make_programme().id,
             "participant_data_id": answers.id,
+            "export_job_id": job.id,
             # the news of the world's trainee's enrolment, still in the outbox
             "notification_id": db.session.scalar(
                 sa.select(Notification.id)

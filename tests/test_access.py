@@ -157,6 +157,12 @@ ROUTES = [
     ("GET", "/manage/outbox", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/outbox/{notification_id}/resend", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/outbox/resend-failing", (LOGIN, 403, 403, 302)),
+    # exports made by the job worker; the world's job is its administrator's, still queued
+    ("GET", "/manage/exports/", (LOGIN, 403, 403, 200)),
+    ("POST", "/manage/exports/audit-log", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/exports/registers", (LOGIN, 403, 403, 200)),  # no year: said so
+    ("POST", "/manage/runs/{closed_run_id}/certificates/print-job", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/exports/{export_job_id}/download", (LOGIN, 403, 403, 302)),
 ]
 
 

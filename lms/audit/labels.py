@@ -134,6 +134,10 @@ DETAIL_LABELS = {
     "address": _l("Address (IP)"), "sessions": _l("Sessions ended"), "why": _l("Why"),
     "entity": _l("Record"), "actor_email": _l("Changed by (e-mail)"),
     "entity_id": _l("Record number"), "since": _l("From"), "until": _l("Until"),
+    # exports made by the job worker (lms/jobs)
+    "export_job": _l("Export number"), "year": _l("Year"), "runs": _l("Runs"),
+    "certificates": _l("Certificates"), "sha256": _l("Checksum (SHA-256)"),
+    "size": _l("Size (bytes)"),
 }
 
 

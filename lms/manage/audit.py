@@ -4,6 +4,7 @@ read it page by page or take every matching change away as CSV."""
 from flask import render_template, request
 
 from lms.audit import labels, presentation, services
+from lms.courses.forms import ConfirmForm
 from lms.exports import csv_download
 from lms.formtools import date_arg, int_arg
 from lms.i18n import viewer_zone
@@ -43,7 +44,7 @@ def audit_log():
                                   "id": filters["entity_id"] or "",
                                   "since": request.args.get("since", ""),
                                   "until": request.args.get("until", "")},
-        bad_dates=bad_dates, export_args=export_args,
+        bad_dates=bad_dates, export_args=export_args, export_form=ConfirmForm(),
     )
 
 

@@ -32,6 +32,8 @@ from lms.courses.models import CourseStatus, Run
 from lms.enrolment import services as enrolment
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.evidence import services as evidence
+from lms.jobs import services as jobs
+from lms.jobs.models import ExportJob, JobKind
 from lms.notifications import delivery, outbox
 from lms.notifications import services as notifications
 from lms.notifications.models import Notification, OutboxState
@@ -65,6 +67,8 @@ READS = {
     "notifications.outbox": {"outbox_page", "visible_message"},
     "programmes.services": {"programmes"},
     "notifications.delivery": {"email_for", "console_text"},
+    "jobs.services": {"valid_certificate_count", "bulk_print_in_background", "jobs_of",
+                      "own_job", "export_dir", "file_of", "worker_name"},
     "trainers.services": {"covered_sessions", "assignments_of", "find_trainer_clash",
                           "trainers_of_session", "run_assignments", "is_trainer_of",
                           "is_trainer_of_run", "trainers_by_session"},
@@ -78,6 +82,13 @@ BOOKKEEPING = {
     ("notifications.services", "mark_seen"),
     # a lock (an UPDATE that changes nothing); the booking it guards is the entry
     ("trainers.services", "lock_trainers"),
+    # an export job's claim, lease, progress, outcome and expiry: the export's request
+    # and each download of its file are the entries (request_*, record_download)
+    ("jobs.services", "fail_abandoned"),
+    ("jobs.services", "claim_next"),
+    ("jobs.services", "run_job"),
+    ("jobs.services", "expire_old_files"),
+    ("jobs.services", "work_once"),
 }
 
 
@@ -409,6 +420,31 @@ def s_tell_of_moved_session(w):
     return lambda: enrolment.tell_of_moved_session(session, was), "Notification"
 
 
+def s_request_audit_export(w):
+    return lambda: jobs.request_audit_export(w.admin, {}, "en", "Europe/Budapest"), ""
+
+
+def s_request_registers(w):
+    run, _entry = w.past_run()
+    attendance.close_run(run, w.admin)
+    w.db.session.commit()
+    year = run.sessions[0].date.year
+    return lambda: jobs.request_registers(w.admin, run.centre, year, "en", "Europe/Sofia"), (
+        "Centre")
+
+
+def s_request_bulk_print(w):
+    run = w.db.session.get(Run, w.certificates()["closed_run_id"])
+    return lambda: jobs.request_bulk_print(w.admin, run, "hu", "Europe/Budapest"), "Run"
+
+
+def s_record_download(w):
+    job = ExportJob(kind=JobKind.AUDIT_CSV, requested_by_id=w.admin.id, parameters={})
+    w.db.session.add(job)
+    w.db.session.commit()
+    return lambda: jobs.record_download(job, w.admin), ""
+
+
 def s_start_feed(w):
     return lambda: calendars.start_feed(w.trainee), "User"
 
@@ -476,6 +512,10 @@ SCENARIOS = {
     ("trainers.services", "remove_session"): s_trainers_remove_session,
     ("enrolment.services", "tell_of_moved_session"): s_tell_of_moved_session,
     ("calendars.services", "start_feed"): s_start_feed,
+    ("jobs.services", "request_audit_export"): s_request_audit_export,
+    ("jobs.services", "request_registers"): s_request_registers,
+    ("jobs.services", "request_bulk_print"): s_request_bulk_print,
+    ("jobs.services", "record_download"): s_record_download,
     ("calendars.services", "stop_feed"): s_stop_feed,
 }
 

@@ -73,9 +73,18 @@ def test_ctrl_c_stops_the_web_server_and_the_mail_worker(served):
     members = group_members(served.pid).values()
     assert any("gunicorn" in m for m in members)
     assert any("outbox send --loop" in m for m in members)
+    assert any("jobs work --loop" in m for m in members)
 
     os.killpg(served.pid, signal.SIGINT)
     assert served.wait(timeout=30) == 0
+    assert wait_until(lambda: group_members(served.pid) == {}, 10), group_members(served.pid)
+
+
+def test_when_the_job_worker_dies_the_web_server_is_stopped_too(served):
+    worker = next(pid for pid, command in group_members(served.pid).items()
+                  if "jobs work --loop" in command)
+    os.kill(worker, signal.SIGKILL)
+    assert served.wait(timeout=30) != 0
     assert wait_until(lambda: group_members(served.pid) == {}, 10), group_members(served.pid)
 
 
