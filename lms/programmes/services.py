@@ -36,8 +36,11 @@ def save_programme(programme: Programme | None, **fields) -> Programme:
     fields = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
     if fields["ends_on"] < fields["starts_on"]:
         raise DomainError(_("The period must end on or after the day it starts."), "ends_on")
-    clash = db.session.scalar(sa.select(Programme).where(
-        sa.func.lower(Programme.code) == fields["code"].lower()))
+    # Compared in Python: SQLite's lower() folds only ASCII (TÁMOP), and a network has
+    # a few dozen programmes.
+    code = fields["code"].casefold()
+    clash = next((p for p in db.session.scalars(sa.select(Programme))
+                  if p.code.casefold() == code), None)
     if clash is not None and clash is not programme:
         raise DomainError(_("Another programme already has this code."), "code")
     programme = programme or Programme()

@@ -67,18 +67,23 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_participant_data')),
     sa.UniqueConstraint('enrolment_id', name=op.f('uq_participant_data_enrolment_id'))
     )
-    with op.batch_alter_table('run', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('programme_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_run_programme_id'), ['programme_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_run_programme_id_programme'), 'programme', ['programme_id'], ['id'])
-
+    # Not in batch mode: SQLite adds a column with its REFERENCES in place, where a batch
+    # would copy the run table and drop the old one, which the rows pointing at runs forbid.
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE run ADD COLUMN programme_id INTEGER '
+                   'CONSTRAINT fk_run_programme_id_programme REFERENCES programme (id)')
+    else:
+        op.add_column('run', sa.Column('programme_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f('fk_run_programme_id_programme'), 'run', 'programme',
+                              ['programme_id'], ['id'])
+    op.create_index(op.f('ix_run_programme_id'), 'run', ['programme_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('run', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_run_programme_id_programme'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_run_programme_id'))
-        batch_op.drop_column('programme_id')
+    op.drop_index(op.f('ix_run_programme_id'), table_name='run')
+    if op.get_bind().dialect.name != 'sqlite':  # SQLite drops it with its column
+        op.drop_constraint(op.f('fk_run_programme_id_programme'), 'run', type_='foreignkey')
+    op.drop_column('run', 'programme_id')
 
     op.drop_table('participant_data')
     op.drop_table('programme')

@@ -65,7 +65,9 @@ READS = {
                            "run_calendar_filename", "feed_token", "feed_address", "feed_owner",
                            "feed_of", "feed_fingerprint", "feed_calendar"},
     "notifications.outbox": {"outbox_page", "visible_message"},
-    "programmes.services": {"programmes"},
+    "programmes.services": {"programmes", "asks_participant_data", "kept_until",
+                             "consent_wording", "last_answers", "runs_asking_participant_data",
+                             "consents_of"},
     "notifications.delivery": {"email_for", "console_text"},
     "jobs.services": {"valid_certificate_count", "bulk_print_in_background", "jobs_of",
                       "own_job", "export_dir", "file_of", "worker_name"},
@@ -278,11 +280,41 @@ def s_save_centre(w):
 
 def s_save_programme(w):
     return lambda: programmes.save_programme(
-        None, code="TÁMOP-5.1.3-09/1", name="Audit programme", funder="ESZA",
+        None, code="TÁMOP-5.1.3-09/99", name="Audit programme", funder="ESZA",
         starts_on=date(2026, 1, 1), ends_on=date(2027, 12, 31), acknowledgement_hu="",
         acknowledgement_bg="", acknowledgement_en="", asks_participant_data=True,
         target_participants=100, target_completions=None, target_hours=None,
         target_long_runs=2, target_short_runs=3, active=True), "Programme"
+
+
+def programme_enrolment(w):
+    programme = programmes.save_programme(
+        None, code="ESF+ 1", name="Audit programme", funder="ESZA+",
+        starts_on=date(2026, 1, 1), ends_on=date(2027, 12, 31), acknowledgement_hu="",
+        acknowledgement_bg="", acknowledgement_en="", asks_participant_data=True,
+        target_participants=None, target_completions=None, target_hours=None,
+        target_long_runs=None, target_short_runs=None, active=True)
+    run = w.make_run(programme_id=programme.id)
+    entry = enrolment.enrol(w.make_user(), run, utcnow())
+    w.db.session.commit()
+    return entry
+
+
+ANSWERS = {"gender": "female", "birth_year": 1980, "labour_status": "employed",
+           "education": "isced_5_8", "sensitive_consent": True, "rural": "yes"}
+
+
+def s_record_participant_data(w):
+    entry = programme_enrolment(w)
+    return lambda: programmes.record_participant_data(entry, ANSWERS, "hu", utcnow()), \
+        "ParticipantData"
+
+
+def s_withdraw_consent(w):
+    entry = programme_enrolment(w)
+    data = programmes.record_participant_data(entry, ANSWERS, "hu", utcnow())
+    w.db.session.commit()
+    return lambda: programmes.withdraw_consent(data, utcnow()), "ParticipantData"
 
 
 def s_save_course(w):
@@ -487,6 +519,8 @@ SCENARIOS = {
     ("courses.services", "save_centre"): s_save_centre,
     ("courses.services", "save_course"): s_save_course,
     ("programmes.services", "save_programme"): s_save_programme,
+    ("programmes.services", "record_participant_data"): s_record_participant_data,
+    ("programmes.services", "withdraw_consent"): s_withdraw_consent,
     ("courses.services", "set_course_status"): s_set_course_status,
     ("courses.services", "save_run"): s_save_run,
     ("courses.services", "publish_run"): s_publish_run,

@@ -48,9 +48,9 @@ def test_a_period_ending_before_it_starts_is_refused_next_to_the_field(client, a
 
 
 def test_the_code_is_unique_whatever_its_case(client, auth, db, make_user, make_programme):
-    make_programme(code="ESF-1")
+    make_programme(code="TÁMOP-1")
     auth.login(make_user(role="admin"))
-    response = client.submit("/manage/programmes/new", FORM | {"code": "esf-1"})
+    response = client.submit("/manage/programmes/new", FORM | {"code": "támop-1"})
     assert "Another programme already has this code." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Programme.id))) == 1
 
