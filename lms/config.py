@@ -129,6 +129,8 @@ class Config:
     # administrator corrects them, giving a reason (DESIGN rule 4).
     ATTENDANCE_LOCK_DAYS = int(os.environ.get("ATTENDANCE_LOCK_DAYS", "7"))
     CATALOGUE_PAGE_SIZE = 50
+    # bench/pages.py: each response says how many SQL statements it ran (lms/sqlcount.py).
+    BENCH_COUNT_SQL = os.environ.get("BENCH_COUNT_SQL", "0") == "1"
 
     def __init__(self, folder: Path):
         self.SQLALCHEMY_DATABASE_URI = database_url(folder)
