@@ -312,9 +312,9 @@ class Builder:
             if draft:
                 seated = waiting = dropped = 0
             elif future:
-                seated, waiting, dropped = 8 + (rid * 7) % 18, 0, 2
+                seated, waiting, dropped = 8 + (rid * 7) % 18, 0, 3
             else:
-                seated, waiting, dropped = 22 + rid % 4, 0, 4 + rid % 3
+                seated, waiting, dropped = 22 + rid % 4, 0, 5 + rid % 3
             if seated == CAPACITY:
                 waiting = 2
             pending = 3 if approval and seated >= 3 else 0
@@ -550,12 +550,25 @@ def render_sample_pdf(app, base_url: str) -> bytes:
 
 def build(database_url: str, scale: float, force: bool = False) -> dict:
     """Migrate and fill the database; returns the figures printed."""
+    started = clock.perf_counter()
+    app = make_app(database_url)
+    try:
+        figures = fill(app, database_url, scale, force)
+    finally:
+        with app.app_context():
+            from lms.extensions import db
+
+            db.engine.dispose()
+    figures["seconds"] = round(clock.perf_counter() - started, 1)
+    return figures
+
+
+def fill(app, database_url: str, scale: float, force: bool) -> dict:
     import psycopg
     import sqlalchemy as sa
     from werkzeug.security import generate_password_hash
 
     started = clock.perf_counter()
-    app = make_app(database_url)
     migrate(app)
     filled = filled_tables(app)
     if filled and not force:
@@ -602,11 +615,6 @@ def build(database_url: str, scale: float, force: bool = False) -> dict:
         with conn.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         print(f"sequences and VACUUM ANALYZE: {clock.perf_counter() - t:.1f} s", flush=True)
-    with app.app_context():
-        from lms.extensions import db
-
-        db.engine.dispose()
-    figures["seconds"] = round(clock.perf_counter() - started, 1)
     return figures
 
 
