@@ -133,6 +133,8 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=float, default=20.0,
                         help="stop measuring a page after this long (slow pages get fewer "
                              "requests than --requests)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the table in Markdown (for the README)")
     parser.add_argument("--only", default="", help="only pages whose name contains this")
     return parser.parse_args(argv)
 
@@ -377,7 +379,7 @@ def measure(port: int, page: Page, path: str, cookies: dict, total: int, clients
     )
 
 
-def report(results: list[Figures], healthz_rps: float) -> None:
+def report(results: list[Figures], healthz_rps: float, markdown: bool = False) -> None:
     print(f"\n{'role':<13} {'page':<36} {'status':<10} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'req/s':>8} {'/healthz':>9} {'SQL':>5} {'KB':>8} {'n':>5}")
     for r in results:
@@ -385,14 +387,22 @@ def report(results: list[Figures], healthz_rps: float) -> None:
                           for k, v in sorted(r.statuses.items(), key=str))
         sql = "" if r.sql is None else str(r.sql)
         print(f"{r.page.role:<13} {r.page.name[:36]:<36} {status:<10} {r.p50:8.1f} {r.p95:8.1f} "
-              f"{r.rps:8.1f} {r.rps / healthz_rps:9.3f} {sql:>5} {r.kb:8.1f} "
+              f"{r.rps:8.1f} {r.rps / healthz_rps:9.4f} {sql:>5} {r.kb:8.1f} "
               f"{sum(r.statuses.values()):>5}")
+    if markdown:
+        print("\n| role | page | status | p50 ms | p95 ms | requests/s | of /healthz | SQL "
+              "| KB |\n|---|---|---|---:|---:|---:|---:|---:|---:|")
+        for r in results:
+            status = ", ".join(f"{k}" for k in sorted(r.statuses, key=str))
+            print(f"| {r.page.role} | {r.page.name} | {status} | {r.p50:.1f} | {r.p95:.1f} | "
+                  f"{r.rps:.1f} | {r.rps / healthz_rps:.1%} | {'' if r.sql is None else r.sql} "
+                  f"| {r.kb:.1f} |")
     html = [r for r in results if r.kind == "html"]
     pdf = [r for r in results if r.kind == "pdf"]
     print(f"pages={len(results)} "
           f"worst_html_p95_ms={max((r.p95 for r in html), default=0):.1f} "
           f"worst_pdf_p95_ms={max((r.p95 for r in pdf), default=0):.1f} "
-          f"min_html_ratio={min((r.rps / healthz_rps for r in html), default=0):.3f}")
+          f"min_html_ratio={min((r.rps / healthz_rps for r in html), default=0):.4f}")
 
 
 def main(argv=None) -> None:
@@ -428,7 +438,7 @@ def main(argv=None) -> None:
             results.append(figures)
             print(f"  {page.role} {page.name}: p95 {figures.p95:.1f} ms", flush=True)
         healthz = next(r for r in results if r.page.path == "/healthz")
-        report(results, healthz.rps)
+        report(results, healthz.rps, args.markdown)
     finally:
         stop(server)
         shutil.rmtree(folder, ignore_errors=True)
