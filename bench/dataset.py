@@ -134,6 +134,7 @@ class Builder:
 
         self.fold = fold
         self.scale, self.today, self.pdf = scale, today, pdf
+        self.now = datetime.now(UTC)
         self.pdf_sha = hashlib.sha256(pdf).hexdigest()
         self.password_hash = password_hash
         self.specs, self.centre_specs = COURSES, CENTRES
@@ -298,18 +299,22 @@ class Builder:
             cancelled = rid % 50 == 7
             draft = future and not cancelled and rid % 37 == 3
             admin = 1 + centre["id"]  # the centre's own administrator
-            created = self.moment(start - timedelta(days=90), time(10), zone)
-            published = created + timedelta(days=20)
+            # Nothing happens after now: a run starting months ahead was made last week.
+            created = min(self.moment(start - timedelta(days=90), time(10), zone),
+                          self.now - timedelta(days=7, minutes=rid))
+            published = min(created + timedelta(days=20), self.now - timedelta(days=6))
             status = ("cancelled" if cancelled else "draft" if draft
                       else "closed" if finished else "published")
-            cancelled_at = (first_start - timedelta(days=5)) if cancelled else None
+            cancelled_at = (min(first_start - timedelta(days=5), self.now - timedelta(days=1))
+                            if cancelled else None)
             closed_at = (last_end + timedelta(days=10)) if status == "closed" else None
             approval = future and rid % 10 == 0
             fields = self.country_fields["BG" if language == "bg" else "HU"]
             trainer = self.trainer_ids[rid % len(self.trainer_ids)]
             # Enrolments: enrolled (some pending when approval is needed), waitlisted when
             # full, cancelled ones; none in a draft run.
-            if draft:
+            opened = self.moment(start - timedelta(days=60), time(8), zone)
+            if draft or opened > self.now - timedelta(days=1):  # enrolment not open yet
                 seated = waiting = dropped = 0
             elif future:
                 seated, waiting, dropped = 8 + (rid * 7) % 18, 0, 3
@@ -350,13 +355,15 @@ class Builder:
                      {"trainer_id": [None, trainer], "role": [None, "lead"]})
             # Trainees: the run's roster in enrolment order.
             roster = []
-            opened = self.moment(start - timedelta(days=60), time(8), zone)
             total = seated + waiting + dropped
+            # Enrolments come in from the window's opening until now (or the start).
+            until = min(first_start, self.now, cancelled_at or self.now) - timedelta(hours=1)
+            spread = (until - opened) / (total + 2)
             for n in range(total):
                 trainee = trainee % self.n_trainees + 1
                 uid = self.first_trainee + trainee - 1
                 enrolment_id += 1
-                at = opened + timedelta(hours=7 * n + 1, minutes=rid % 60)
+                at = opened + spread * (n + 1) + timedelta(seconds=rid % 60)
                 if n < seated:
                     state = "pending" if n >= seated - pending else "enrolled"
                 elif n < seated + waiting:
@@ -369,7 +376,7 @@ class Builder:
                     reason, cancelled_on = "Not enough applicants", cancelled_at
                 elif state == "cancelled":
                     kind, reason = "by_trainee", "Cannot attend"
-                    cancelled_on = at + timedelta(days=3)
+                    cancelled_on = at + spread / 2
                 roster.append([enrolment_id, uid, state, at])
                 first_state = "waitlisted" if state == "waitlisted" else (
                     "pending" if approval else "enrolled")
