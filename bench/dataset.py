@@ -339,6 +339,9 @@ class Builder:
             if not draft:
                 self.log(published, admin, "Run", rid, "", {"status": ["draft", "published"]},
                          action="update")
+            if cancelled_at or closed_at:
+                self.log(cancelled_at or closed_at, admin, "Run", rid, "",
+                         {"status": ["published", status]}, action="update")
             run_sessions = []
             for k, day in enumerate(days):
                 session_id += 1
@@ -392,13 +395,21 @@ class Builder:
                 self.log(at, uid, "Enrolment", enrolment_id, "",
                          {"run_id": [None, rid], "user_id": [None, uid],
                           "state": [None, first_state]}, endpoint="enrolment.enrol")
+                if approval and state == "enrolled":
+                    event_id += 1
+                    approved = at + spread / 4
+                    events.append((event_id, enrolment_id, approved, admin, "pending", "enrolled",
+                                   ""))
+                    self.log(approved, admin, "Enrolment", enrolment_id, "",
+                             {"state": ["pending", "enrolled"]}, action="update")
                 if cancelled_on:
                     event_id += 1
                     events.append((event_id, enrolment_id, cancelled_on, uid, first_state,
                                    "cancelled", reason))
                     self.log(cancelled_on, admin if cancelled else uid, "Enrolment",
                              enrolment_id, "", {"state": [first_state, "cancelled"],
-                                                "cancel_reason": [None, reason]})
+                                                "cancel_reason": [None, reason]},
+                             action="update")
                 notification_id += 1
                 outbox.append((notification_id, uid, centre["id"], f"enrolment_{first_state}",
                                f"{title}: {first_state}", f"{title}\n{centre['name']}\n", at,
