@@ -404,8 +404,8 @@ class Builder:
                              {"state": ["pending", "enrolled"]}, action="update")
                 if cancelled_on:
                     event_id += 1
-                    events.append((event_id, enrolment_id, cancelled_on, uid, first_state,
-                                   "cancelled", reason))
+                    events.append((event_id, enrolment_id, cancelled_on,
+                                   admin if cancelled else uid, first_state, "cancelled", reason))
                     self.log(cancelled_on, admin if cancelled else uid, "Enrolment",
                              enrolment_id, "", {"state": [first_state, "cancelled"],
                                                 "cancel_reason": [None, reason]},
