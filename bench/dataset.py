@@ -114,7 +114,12 @@ def is_empty(database_url: str) -> bool:
     import sqlalchemy as sa
 
     engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
+    try:
+        conn = engine.connect()
+    except sa.exc.OperationalError as error:
+        raise SystemExit(f"dataset.py: cannot open the database ({error.orig}); make it "
+                         "first, e.g. createdb -h 127.0.0.1 -U postgres forras_bench") from None
+    with conn:
         exists = conn.scalar(sa.text("SELECT to_regclass('public.run') IS NOT NULL"))
         count = conn.scalar(sa.text("SELECT count(*) FROM (SELECT 1 FROM \"user\" LIMIT 1) u")) \
             if exists else 0
@@ -641,6 +646,7 @@ def main(argv=None) -> None:
     if not args.database_url.startswith("postgresql"):
         raise SystemExit("dataset.py: --database-url must be a PostgreSQL URL "
                          "(postgresql+psycopg://...): it fills tables with COPY")
+    is_empty(args.database_url)  # a clear message when the database cannot be opened
     figures = build(args.database_url, args.scale, args.force)
     rows = sum(v for k, v in figures.items() if k != "seconds")
     print(f"dataset_seconds={figures['seconds']} rows={rows}")
