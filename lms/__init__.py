@@ -37,13 +37,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     _register_blueprints(app)
 
-    from lms import access, cli, pipeline, security, templating
+    from lms import access, cli, pipeline, security, sqlcount, templating
 
     templating.init_app(app)
     security.init_app(app)
     access.init_app(app)
     pipeline.init_app(app)
     cli.init_app(app)
+    sqlcount.init_app(app)  # X-SQL-Count, only when BENCH_COUNT_SQL is set
     return app
 
 

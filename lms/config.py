@@ -139,6 +139,8 @@ class Config:
     JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "60"))
     JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
     BULK_PRINT_JOB_THRESHOLD = int(os.environ.get("BULK_PRINT_JOB_THRESHOLD", "50"))
+    # bench/pages.py: each response says how many SQL statements it ran (lms/sqlcount.py).
+    BENCH_COUNT_SQL = os.environ.get("BENCH_COUNT_SQL", "0") == "1"
 
     def __init__(self, folder: Path):
         self.SQLALCHEMY_DATABASE_URI = database_url(folder)
