@@ -2,10 +2,12 @@
 read it page by page or take every matching change away as CSV."""
 
 from flask import render_template, request
+from flask_login import current_user
 
 from lms.audit import labels, presentation, services
 from lms.courses.forms import ConfirmForm
 from lms.exports import csv_download
+from lms.extensions import db
 from lms.formtools import date_arg, int_arg
 from lms.i18n import viewer_zone
 from lms.manage import bp
@@ -56,5 +58,9 @@ def audit_csv():
     perform(lambda: services.record_event(services.EXPORT, label="forras-audit-log.csv",
                                           details=_described(filters)))
     where = filters["where"]
+    # The rows are made after the view returns, when the request's database session is
+    # gone: the reader (asked by the access table for each link) is read again now,
+    # after the event's commit expired it, so it is whole without a session.
+    db.session.refresh(current_user._get_current_object())
     return csv_download("forras-audit-log.csv", presentation.csv_header(where),
                         presentation.csv_rows(services.export(**filters), where))
