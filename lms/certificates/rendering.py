@@ -2,6 +2,7 @@
 
 import io
 import json
+from datetime import UTC, date, datetime, time
 
 import segno
 from flask import render_template
@@ -59,6 +60,10 @@ def _render(html: str, **options) -> bytes:
 def render_certificate(facts: dict) -> bytes:
     """One archival PDF: PDF/A-3b, fonts embedded, the certified facts attached as JSON."""
     facts_json = json.dumps(facts, ensure_ascii=False, indent=2, sort_keys=True)
+    # The attachment is dated by the issue date, not the clock, so the PDF is a
+    # function of the facts alone: the same bytes in any process, at any time.
+    issued = datetime.combine(date.fromisoformat(facts["issue_date"]), time(), UTC)
     attachment = Attachment(file_obj=io.BytesIO(facts_json.encode()), name="certificate.json",
-                            description="The facts this certificate certifies")
+                            description="The facts this certificate certifies",
+                            created=issued, modified=issued)
     return _render(certificate_html(facts), attachments=[attachment])
