@@ -128,11 +128,9 @@ def main() -> None:
             render_certificate(one)
         alone = (time.perf_counter() - started) * 1000 / len(batch)
         app.config["CERTIFICATE_RENDER_PROCESSES"] = os.cpu_count() or 1
-        render_pool.render_certificates(batch[:16])  # start and warm the workers
         started = time.perf_counter()
         render_pool.render_certificates(batch)
         pooled = (time.perf_counter() - started) * 1000 / len(batch)
-        render_pool.shutdown_pool()
         print(f"issue all, {len(batch)} certificates: {alone:.1f} ms each in one process, "
               f"{pooled:.1f} ms each in the pool of {render_pool.render_processes()} "
               f"({alone / pooled:.1f}x)")

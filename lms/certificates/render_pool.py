@@ -1,69 +1,42 @@
-"""Rendering many certificates on every core (issue all): worker processes, each with its own app.
+"""Rendering many certificates on every core (issue all): forked worker processes.
 
 Only the PDFs are made in the workers, from the facts, which are plain data:
 serial numbers, facts and the database rows stay in the request's transaction.
-The pool is started on first use and kept for the life of the process (starting
-a worker costs about a second: a new interpreter loads Flask and WeasyPrint);
-few certificates, one core or a broken pool render in the process itself, as
-before, with identical bytes.
+The workers are forked from the request's process for one batch and end with
+it: they start in milliseconds with the fonts, stylesheets and templates
+already loaded, and never touch the database (the parent's connections they
+inherit are left alone). Forking is safe only from a single-threaded process (a
+thread holding a lock at the fork would leave it locked in the child), so a
+threaded server, few certificates or one core render in the process itself;
+the bytes are the same either way.
 """
 
 import logging
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from flask import current_app
+from flask import Flask, current_app
 
-import lms
 from lms.certificates.rendering import render_certificate
 
 log = logging.getLogger(__name__)
 
-# Fewer than this many are rendered in the request's process: a pool's first
-# start would cost more than it saves.
+# Fewer than this many are rendered in the request's process: forking and
+# shipping the PDFs back would cost more than it saves.
 POOL_THRESHOLD = 8
 
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
-_worker_app = None
-
-
-def _start_worker(config: dict) -> None:
-    global _worker_app
-    _worker_app = lms.create_app(config)
+# The application the forked workers render with (set just before forking).
+_app: Flask | None = None
+# How many batches were rendered by worker processes (read by the tests).
+batches_in_workers = 0
 
 
 def _render_in_worker(facts: dict) -> bytes:
-    with _worker_app.app_context():
+    with _app.app_context():
         return render_certificate(facts)
-
-
-def _worker_config() -> dict:
-    # The worker needs templates, translations and static files, never the database.
-    return {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "certificate-renderer",
-            "TESTING": current_app.config.get("TESTING", False)}
-
-
-def _pool_of(size: int) -> ProcessPoolExecutor:
-    global _pool, _pool_size
-    if _pool is None or _pool_size != size:
-        shutdown_pool()
-        # spawn, not fork: a forked web worker would share its database
-        # connections and whatever locks its threads held.
-        _pool = ProcessPoolExecutor(max_workers=size,
-                                    mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_start_worker, initargs=(_worker_config(),))
-        _pool_size = size
-    return _pool
-
-
-def shutdown_pool() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
-        _pool = None
 
 
 def render_processes() -> int:
@@ -73,14 +46,20 @@ def render_processes() -> int:
 
 
 def render_certificates(many: list[dict]) -> list[bytes]:
-    """The PDFs of these facts, in order, rendered by the pool when there are enough."""
-    size = render_processes()
-    if size < 2 or len(many) < POOL_THRESHOLD:
+    """The PDFs of these facts, in order, rendered by worker processes when there are enough."""
+    global _app, batches_in_workers
+    size = min(render_processes(), len(many))
+    if size < 2 or len(many) < POOL_THRESHOLD or threading.active_count() > 1:
         return [render_certificate(facts) for facts in many]
+    _app = current_app._get_current_object()
     try:
-        chunk = max(1, len(many) // (size * 4))
-        return list(_pool_of(size).map(_render_in_worker, many, chunksize=chunk))
+        with ProcessPoolExecutor(max_workers=size,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            pdfs = list(pool.map(_render_in_worker, many, chunksize=-(-len(many) // size)))
     except BrokenProcessPool:
-        log.warning("certificate render pool broke; rendering %d in-process", len(many))
-        shutdown_pool()
+        log.warning("a certificate worker process died; rendering %d in-process", len(many))
         return [render_certificate(facts) for facts in many]
+    finally:
+        _app = None
+    batches_in_workers += 1
+    return pdfs
