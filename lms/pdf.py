@@ -112,8 +112,11 @@ def join_pdfs(documents: Iterable[bytes]) -> bytes:
     skipped: they double the time and a print job does not need them.
     """
     joined = pikepdf.new()
-    for document in documents:
-        joined.pages.extend(pikepdf.open(io.BytesIO(document)).pages)
+    # qpdf may read a copied page's streams from its source only when saving,
+    # so every source stays open until then.
+    sources = [pikepdf.open(io.BytesIO(document)) for document in documents]
+    for source in sources:
+        joined.pages.extend(source.pages)
     if not joined.pages:
         raise ValueError("no pages to join")
     out = io.BytesIO()
