@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -28,15 +29,17 @@ log = logging.getLogger(__name__)
 # shipping the PDFs back would cost more than it saves.
 POOL_THRESHOLD = 8
 
-# The application the forked workers render with (set just before forking).
+# The application and the function the forked workers render with (set just
+# before forking; the children inherit them, so neither is pickled).
 _app: Flask | None = None
+_render: Callable[[dict], bytes] = render_certificate
 # How many batches were rendered by worker processes (read by the tests).
 batches_in_workers = 0
 
 
 def _render_in_worker(facts: dict) -> bytes:
     with _app.app_context():
-        return render_certificate(facts)
+        return _render(facts)
 
 
 def render_processes() -> int:
@@ -45,21 +48,23 @@ def render_processes() -> int:
     return int(configured) if configured is not None else (os.cpu_count() or 1)
 
 
-def render_certificates(many: list[dict]) -> list[bytes]:
-    """The PDFs of these facts, in order, rendered by worker processes when there are enough."""
-    global _app, batches_in_workers
+def render_certificates(many: list[dict],
+                        render: Callable[[dict], bytes] = render_certificate) -> list[bytes]:
+    """The PDFs of these facts, in order, made by `render` in worker processes when there
+    are enough (an error in a worker is raised here, as if rendered in this process)."""
+    global _app, _render, batches_in_workers
     size = min(render_processes(), len(many))
     if size < 2 or len(many) < POOL_THRESHOLD or threading.active_count() > 1:
-        return [render_certificate(facts) for facts in many]
-    _app = current_app._get_current_object()
+        return [render(facts) for facts in many]
+    _app, _render = current_app._get_current_object(), render
     try:
         with ProcessPoolExecutor(max_workers=size,
                                  mp_context=multiprocessing.get_context("fork")) as pool:
             pdfs = list(pool.map(_render_in_worker, many, chunksize=-(-len(many) // size)))
     except BrokenProcessPool:
         log.warning("a certificate worker process died; rendering %d in-process", len(many))
-        return [render_certificate(facts) for facts in many]
+        return [render(facts) for facts in many]
     finally:
-        _app = None
+        _app, _render = None, render_certificate
     batches_in_workers += 1
     return pdfs

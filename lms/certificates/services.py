@@ -186,7 +186,7 @@ def issue_all(run: Run, by: User, today: date) -> list[Certificate]:
     then rendered on every core (render_pool) and stored here."""
     todo = [e for e in completed_enrolments(run) if valid_certificate(e) is None]
     prepared = [_prepare_certificate(e, today) for e in todo]
-    pdfs = render_certificates([facts for _n, _s, _c, facts in prepared])
+    pdfs = render_certificates([facts for _n, _s, _c, facts in prepared], render_certificate)
     return [
         _store_certificate(e, by, today, p, pdf)
         for e, p, pdf in zip(todo, prepared, pdfs, strict=True)
