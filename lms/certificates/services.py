@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
 from lms.certificates.models import Certificate, CertificateSequence, CertificateStatus
+from lms.certificates.render_pool import render_certificates
 from lms.certificates.rendering import render_certificate
 from lms.clock import utcnow
 from lms.courses.models import Run, RunStatus
@@ -99,10 +100,10 @@ def valid_certificate(enrolment: Enrolment) -> Certificate | None:
     )
 
 
-def issue_certificate(
-    enrolment: Enrolment, by: User, today: date, supersedes: Certificate | None = None
-) -> Certificate:
-    """Issue the certificate of a completed enrolment, its facts and PDF frozen from now on."""
+def _prepare_certificate(
+    enrolment: Enrolment, today: date
+) -> tuple[int, str, str, dict]:
+    """Check that the enrolment may have a certificate; take its number, code and facts."""
     run = enrolment.run
     if run.status != RunStatus.CLOSED:
         raise DomainError(_("Certificates are issued once the run is closed."))
@@ -127,11 +128,17 @@ def issue_certificate(
     number = next_number(run.centre_id, today.year)
     serial = f"{run.centre.serial_prefix}-{today.year}-{number:04d}"
     code = secrets.token_urlsafe(16)
-    facts = _facts(enrolment, serial, code, today)
-    pdf = render_certificate(facts)
+    return number, serial, code, _facts(enrolment, serial, code, today)
+
+
+def _store_certificate(
+    enrolment: Enrolment, by: User, today: date, prepared: tuple[int, str, str, dict],
+    pdf: bytes, supersedes: Certificate | None = None,
+) -> Certificate:
+    number, serial, code, facts = prepared
     certificate = Certificate(
         enrolment=enrolment,
-        centre_id=run.centre_id,
+        centre_id=enrolment.run.centre_id,
         year=today.year,
         sequence=number,
         serial=serial,
@@ -149,6 +156,15 @@ def issue_certificate(
     return certificate
 
 
+def issue_certificate(
+    enrolment: Enrolment, by: User, today: date, supersedes: Certificate | None = None
+) -> Certificate:
+    """Issue the certificate of a completed enrolment, its facts and PDF frozen from now on."""
+    prepared = _prepare_certificate(enrolment, today)
+    pdf = render_certificate(prepared[3])
+    return _store_certificate(enrolment, by, today, prepared, pdf, supersedes)
+
+
 def completed_enrolments(run: Run) -> list[Enrolment]:
     """The run's completed trainees in roster (name) order."""
     rows = db.session.scalars(
@@ -164,11 +180,16 @@ def completed_enrolments(run: Run) -> list[Enrolment]:
 
 
 def issue_all(run: Run, by: User, today: date) -> list[Certificate]:
-    """Certificates for every completed trainee who has none yet; running it again adds none."""
+    """Certificates for every completed trainee who has none yet; running it again adds none.
+
+    Numbers and facts are taken in roster order in this transaction; the PDFs are
+    then rendered on every core (render_pool) and stored here."""
+    todo = [e for e in completed_enrolments(run) if valid_certificate(e) is None]
+    prepared = [_prepare_certificate(e, today) for e in todo]
+    pdfs = render_certificates([facts for _n, _s, _c, facts in prepared], render_certificate)
     return [
-        issue_certificate(e, by, today)
-        for e in completed_enrolments(run)
-        if valid_certificate(e) is None
+        _store_certificate(e, by, today, p, pdf)
+        for e, p, pdf in zip(todo, prepared, pdfs, strict=True)
     ]
 
 
@@ -221,17 +242,23 @@ def bulk_pdf(run: Run) -> bytes:
     """All valid certificates of the run as one PDF, one a page, in roster order.
 
     The pages are the PDFs as issued, joined: nothing is re-rendered, so each
-    page costs the same however large the run."""
-    certificates = run_certificates(run)
-    issued = [
-        certificate.pdf
-        for enrolment in completed_enrolments(run)
-        for certificate in certificates.get(enrolment.id, [])
-        if certificate.status == CertificateStatus.VALID
-    ]
-    if not issued:
+    page costs the same however large the run. One query reads just the PDF
+    bytes (whether or not the model defers them)."""
+    rows = db.session.execute(
+        sa.select(User.full_name, Enrolment.id, Certificate.id, Certificate.pdf)
+        .join(Certificate.enrolment)
+        .join(Enrolment.user)
+        .where(
+            Enrolment.run_id == run.id,
+            Enrolment.state == EnrolmentState.ENROLLED,
+            Enrolment.outcome == Outcome.COMPLETED,
+            Certificate.status == CertificateStatus.VALID,
+        )
+    ).all()
+    if not rows:
         raise DomainError(_("No certificate has been issued for this run yet."))
-    return join_pdfs(issued)
+    rows.sort(key=lambda row: (row[0].casefold(), row[1], -row[2]))
+    return join_pdfs(row[3] for row in rows)
 
 
 def certificates_of(user: User) -> list[Certificate]:

@@ -188,3 +188,19 @@ def test_bulk_print_is_one_pdf_in_roster_order(client, auth, db, closed_run):
     texts = [page.extract_text() for page in reader.pages]
     assert len(texts) == 2
     assert "Szőke Tünde" in texts[0] and "Мария Петрова" in texts[1]
+
+
+def test_bulk_print_pages_are_the_valid_certificates_as_issued(client, auth, db, closed_run):
+    run, admin, (maria, tunde, _ivan) = closed_run()
+    first = {c.facts["holder"]: c for c in services.issue_all(run, admin, TODAY)}
+    services.revoke(first["Szőke Tünde"], admin, "Elírt név")
+    again = services.reissue(first["Szőke Tünde"], admin, TODAY)
+    db.session.commit()
+    auth.login(admin)
+    reader = PdfReader(io.BytesIO(client.get(f"/manage/runs/{run.id}/certificates.pdf").data))
+    texts = [page.extract_text() for page in reader.pages]
+    # the reissued certificate replaces the revoked one; each page is the stored PDF's page
+    assert len(texts) == 2
+    assert again.serial in texts[0] and first["Szőke Tünde"].serial not in "".join(texts)
+    issued = [again, first["Мария Петрова"]]
+    assert texts == [PdfReader(io.BytesIO(c.pdf)).pages[0].extract_text() for c in issued]
