@@ -123,3 +123,14 @@ def test_certificates_of_a_programme_run_print_its_acknowledgement(db, closed_ru
     text = " ".join(PdfReader(io.BytesIO(certificate.pdf)).pages[0].extract_text().split())
     assert "Обучението се провежда с подкрепата на Европейския социален фонд." in text
     assert "Швейцарско-българска" not in text  # the run's own note gives way
+
+
+def test_sign_in_sheets_of_a_programme_run_print_its_acknowledgement(
+        client, auth, make_user, make_run, make_programme):
+    programme = make_programme()
+    run = make_run(language="hu", programme_id=programme.id)
+    auth.login(make_user(role="admin"))
+    response = client.get(f"/sessions/{run.sessions[0].id}/sign-in-sheet.pdf")
+    assert response.status_code == 200
+    text = " ".join(PdfReader(io.BytesIO(response.data)).pages[0].extract_text().split())
+    assert "A képzés az Európai Szociális Alap támogatásával valósult meg." in text
