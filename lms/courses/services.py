@@ -454,6 +454,7 @@ def save_session(
     db.session.add(session)
     db.session.flush()
     db.session.refresh(run, ["sessions"])
+    update_run_days(run)
     return session
 
 
@@ -464,3 +465,24 @@ def remove_session(run: Run, session: Session) -> None:
     db.session.delete(session)
     db.session.flush()
     db.session.refresh(run, ["sessions"])
+    update_run_days(run)
+
+
+def update_run_days(run: Run) -> None:
+    """Store the dates of the run's first and last sessions on it (`Run.first_day`,
+    `Run.last_day`). The one place they are kept: every change of sessions ends here."""
+    days = [s.date for s in run.sessions]
+    run.first_day, run.last_day = min(days, default=None), max(days, default=None)
+    db.session.flush()
+
+
+def update_all_run_days() -> None:
+    """Recompute every run's first and last day in one statement: for rows written
+    without the services (bulk loads, restores of old backups)."""
+    days = sa.select(sa.func.min(Session.date)).where(Session.run_id == Run.id)
+    last = sa.select(sa.func.max(Session.date)).where(Session.run_id == Run.id)
+    db.session.execute(
+        sa.update(Run)
+        .values(first_day=days.scalar_subquery(), last_day=last.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
