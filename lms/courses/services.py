@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.auth.models import User
@@ -73,16 +74,14 @@ class CatalogueEntry:
     last_date: date
 
 
-def _schedule_subquery():
-    return (
-        sa.select(
-            Session.run_id.label("run_id"),
-            sa.func.min(Session.date).label("first_date"),
-            sa.func.max(Session.date).label("last_date"),
-        )
-        .group_by(Session.run_id)
-        .subquery("schedule")
-    )
+@dataclass
+class CataloguePage:
+    """One page of the catalogue: its runs grouped by format, and where it stands."""
+
+    groups: dict[str, list[CatalogueEntry]]
+    total: int  # runs matching the filters, on every page
+    page: int
+    pages: int
 
 
 def not_ended(last_date: sa.ColumnElement, now: datetime) -> sa.ColumnElement[bool]:
@@ -102,22 +101,19 @@ def not_ended(last_date: sa.ColumnElement, now: datetime) -> sa.ColumnElement[bo
     )
 
 
-def catalogue(filters: CatalogueFilters, now: datetime) -> dict[str, list[CatalogueEntry]]:
-    """Published runs that have not ended at their centre, grouped by format (60 h, 24 h,
-    other)."""
-    schedule = _schedule_subquery()
+def _catalogue_runs(filters: CatalogueFilters, now: datetime):
+    """The published runs matching the filters that have not ended, found through the
+    run's stored last day (indexed), never through its sessions."""
     stmt = (
-        sa.select(Run, schedule.c.first_date, schedule.c.last_date)
+        sa.select(Run)
         .join(Run.course)
         .join(Run.centre)
-        .join(schedule, schedule.c.run_id == Run.id)
         .where(
             Run.status == RunStatus.PUBLISHED,
             Course.status == CourseStatus.PUBLISHED,
-            not_ended(schedule.c.last_date, now),
+            Run.last_day.is_not(None),
+            not_ended(Run.last_day, now),
         )
-        .options(contains_eager(Run.course), contains_eager(Run.centre))
-        .order_by(schedule.c.first_date, Course.title, Run.id)
     )
     if filters.format == "60":
         stmt = stmt.where(Course.total_hours == 60)
@@ -131,14 +127,33 @@ def catalogue(filters: CatalogueFilters, now: datetime) -> dict[str, list[Catalo
         stmt = stmt.where(Centre.region == filters.region)
     if filters.month:
         month_end = (filters.month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        stmt = stmt.where(schedule.c.first_date < month_end, schedule.c.last_date >= filters.month)
+        stmt = stmt.where(Run.first_day < month_end, Run.last_day >= filters.month)
     if filters.q.strip():
         for word in fold(filters.q).split():
             stmt = stmt.where(Course.search_text.contains(word, autoescape=True))
+    return stmt
+
+
+def catalogue(
+    filters: CatalogueFilters, now: datetime, page: int = 1, per_page: int | None = None
+) -> CataloguePage:
+    """A page of the published runs that have not ended at their centre, soonest first,
+    grouped by format (60 h, 24 h, other). Two queries whatever the number of runs."""
+    per_page = per_page or current_app.config["CATALOGUE_PAGE_SIZE"]
+    stmt = _catalogue_runs(filters, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    pages = max(-(-total // per_page), 1)
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        stmt.options(contains_eager(Run.course), contains_eager(Run.centre))
+        .order_by(Run.first_day, Course.title, Run.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
     groups: dict[str, list[CatalogueEntry]] = {key: [] for key in FORMATS}
-    for run, first_date, last_date in db.session.execute(stmt):
-        groups[run.course.format_key].append(CatalogueEntry(run, first_date, last_date))
-    return groups
+    for run in rows:
+        groups[run.course.format_key].append(CatalogueEntry(run, run.first_day, run.last_day))
+    return CataloguePage(groups, total, page, pages)
 
 
 def centres_for_filter() -> list[Centre]:
@@ -170,19 +185,18 @@ def published_course(code: str) -> Course | None:
 
 def upcoming_runs(course: Course, now: datetime) -> list[Run]:
     """The course's published runs that have not ended, with their schedules loaded."""
-    schedule = _schedule_subquery()
     return list(
         db.session.scalars(
             sa.select(Run)
             .join(Run.centre)
-            .join(schedule, schedule.c.run_id == Run.id)
             .where(
                 Run.course_id == course.id,
                 Run.status == RunStatus.PUBLISHED,
-                not_ended(schedule.c.last_date, now),
+                Run.last_day.is_not(None),
+                not_ended(Run.last_day, now),
             )
             .options(selectinload(Run.sessions), contains_eager(Run.centre))
-            .order_by(schedule.c.first_date, Run.id)
+            .order_by(Run.first_day, Run.id)
         )
     )
 

@@ -76,6 +76,9 @@ BOOKKEEPING = {
     ("notifications.services", "mark_seen"),
     # a lock (an UPDATE that changes nothing); the booking it guards is the entry
     ("trainers.services", "lock_trainers"),
+    # a run's first and last days, derived from its sessions (whose changes are entries)
+    ("courses.services", "update_run_days"),
+    ("courses.services", "update_all_run_days"),
 }
 
 
