@@ -17,15 +17,15 @@ from sqlalchemy.orm import joinedload
 from lms.attendance import bp, services
 from lms.attendance.exports import register_header, register_pdf, register_rows, register_xlsx
 from lms.attendance.forms import MarkSessionForm, SignedSheetForm
-from lms.attendance.models import AttendanceMark, AttendanceStatus
+from lms.attendance.models import AttendanceStatus
 from lms.attendance.permissions import can_mark, can_see_register
 from lms.attendance.sign_in_sheet import render_sign_in_sheet
+from lms.attendance.trainer_sessions import trainer_sessions
 from lms.audit.services import DOWNLOAD, EXPORT, record_event
 from lms.auth.permissions import is_admin, is_trainer, require
 from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
-from lms.courses.models import Run, RunStatus, Session
-from lms.enrolment.models import Enrolment, EnrolmentState
+from lms.courses.models import Run, Session
 from lms.errors import DomainError
 from lms.evidence import services as evidence
 from lms.evidence.models import SignedSheet
@@ -34,8 +34,6 @@ from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pipeline import perform
 from lms.trainers.services import (
-    assignments_of,
-    covered_sessions,
     trainers_by_session,
     trainers_of_session,
 )
@@ -48,67 +46,21 @@ def _session_for_marking(session_id: int) -> Session:
     return session
 
 
+def _page_number() -> int:
+    """The page asked for; anything but a plain positive number is the first page (one
+    past the last is the last, clamped where the pages are counted)."""
+    value = request.args.get("page", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 1
+
+
 @bp.route("/trainer/sessions")
 @require(is_trainer)
 def my_sessions():
-    """Today and upcoming sessions first, then past ones still (partly) unmarked, flagged."""
+    """Today and upcoming sessions first, then the past ones a page at a time (all, still
+    to mark, or without a signed sheet), flagged."""
     now = utcnow()
-    sessions = sorted(
-        {
-            s
-            for a in assignments_of(current_user)
-            for s in covered_sessions(a)
-            if a.run.status in (RunStatus.PUBLISHED, RunStatus.CLOSED)
-        },
-        key=lambda s: (s.date, s.starts_at),
-    )
-    ids = [s.id for s in sessions]
-    marked = (
-        dict(
-            db.session.execute(
-                sa.select(AttendanceMark.session_id, sa.func.count(AttendanceMark.id))
-                .where(AttendanceMark.session_id.in_(ids))
-                .group_by(AttendanceMark.session_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
-    enrolled = (
-        dict(
-            db.session.execute(
-                sa.select(Enrolment.run_id, sa.func.count(Enrolment.id))
-                .where(
-                    Enrolment.run_id.in_({s.run_id for s in sessions}),
-                    Enrolment.state == EnrolmentState.ENROLLED,
-                )
-                .group_by(Enrolment.run_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
-    # Each session is judged by the date at its own centre.
-    upcoming = [s for s in sessions if s.date >= s.run.today(now)]
-    unmarked = [
-        s
-        for s in sessions
-        if s.date < s.run.today(now) and marked.get(s.id, 0) < enrolled.get(s.run_id, 0)
-    ]
-    missing = evidence.sessions_missing_sheet(sessions, now)
-    sheetless = [s for s in sessions if s.id in missing and s not in unmarked]
-    runs = sorted({s.run for s in upcoming + unmarked}, key=lambda r: (r.first_date, r.id))
-    return render_template(
-        "attendance/my_sessions.html",
-        runs=runs,
-        upcoming=upcoming,
-        unmarked=unmarked,
-        missing=missing,
-        sheetless=sheetless,
-        marked=marked,
-        enrolled=enrolled,
-        now=now,
-    )
+    view = trainer_sessions(current_user, now, _page_number(), request.args.get("show", ""))
+    return render_template("attendance/my_sessions.html", view=view, now=now)
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
