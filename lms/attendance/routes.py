@@ -33,17 +33,32 @@ from lms.exports import csv_download
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pipeline import perform
+from lms.trainers.models import TrainerAssignment
 from lms.trainers.services import (
     trainers_by_session,
     trainers_of_session,
 )
 
 
-def _session_for_marking(session_id: int) -> Session:
-    session = db.get_or_404(Session, session_id)
-    if not can_mark(current_user, session):
+def _session_for_marking(session_id: int) -> tuple[Session, list[TrainerAssignment] | None]:
+    """The session with its run, course and centre, and its trainer assignments when the
+    check needed them (a trainer's request): read once, for the check and the page."""
+    session = db.session.scalar(
+        sa.select(Session)
+        .where(Session.id == session_id)
+        .options(joinedload(Session.run).joinedload(Run.course),
+                 joinedload(Session.run).joinedload(Run.centre))
+    )
+    if session is None:
+        abort(404)
+    trainers = None if is_admin(current_user) else trainers_of_session(session)
+    if not can_mark(current_user, session, trainers):
         abort(403)
-    return session
+    return session, trainers
+
+
+def _trainers(session: Session, known: list[TrainerAssignment] | None) -> list[TrainerAssignment]:
+    return known if known is not None else trainers_of_session(session)
 
 
 def _page_number() -> int:
@@ -66,7 +81,7 @@ def my_sessions():
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def mark(session_id: int):
-    session = _session_for_marking(session_id)
+    session, trainers = _session_for_marking(session_id)
     now = utcnow()
     roster = services.session_roster(session)
     form = MarkSessionForm()
@@ -87,11 +102,11 @@ def mark(session_id: int):
                 )
                 return redirect(url_for("attendance.mark", session_id=session.id))
     return _mark_page(session, form, row_errors, SignedSheetForm(),
-                      posted=request.method == "POST", roster=roster)
+                      posted=request.method == "POST", roster=roster, trainers=trainers)
 
 
 def _mark_page(session: Session, form: MarkSessionForm, row_errors: dict[int, str],
-               sheet_form: SignedSheetForm, posted: bool, roster=None):
+               sheet_form: SignedSheetForm, posted: bool, roster=None, trainers=None):
     """The session's register with its signed-sheet section (after either form)."""
     now = utcnow()
     if roster is None:
@@ -134,7 +149,7 @@ def _mark_page(session: Session, form: MarkSessionForm, row_errors: dict[int, st
         locked=services.is_locked(session, now),
         lock_date=services.lock_date(session),
         future=not services.has_begun(session, now),
-        trainers=trainers_of_session(session),
+        trainers=_trainers(session, trainers),
         statuses=status_labels(),
         sheet_form=sheet_form,
         sheets=evidence.sheets_of(session),
@@ -164,7 +179,7 @@ def status_labels() -> dict[str, str]:
 @bp.route("/sessions/<int:session_id>/attendance/history")
 @login_required
 def session_history(session_id: int):
-    session = _session_for_marking(session_id)
+    session, _known = _session_for_marking(session_id)
     return render_template(
         "attendance/history.html",
         session=session,
@@ -177,12 +192,15 @@ def session_history(session_id: int):
 @bp.route("/sessions/<int:session_id>/sign-in-sheet.pdf")
 @login_required
 def sign_in_sheet(session_id: int):
-    session = _session_for_marking(session_id)
+    session, trainers = _session_for_marking(session_id)
     filename = f"sign-in-{session.run.course.code}-{session.date.isoformat()}.pdf"
-    perform(lambda: record_event(DOWNLOAD, "Session", session.id, filename))
     pdf = render_sign_in_sheet(
-        session, services.session_roster(session), [a.trainer for a in trainers_of_session(session)]
+        session, services.session_roster(session),
+        [a.trainer for a in _trainers(session, trainers)],
     )
+    # Recorded once the sheet is made: the commit leaves every object loaded for it stale.
+    recorded_id = session.id
+    perform(lambda: record_event(DOWNLOAD, "Session", recorded_id, filename))
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -193,7 +211,7 @@ def sign_in_sheet(session_id: int):
 @bp.route("/sessions/<int:session_id>/signed-sheet", methods=["POST"])
 @login_required
 def upload_signed_sheet(session_id: int):
-    session = _session_for_marking(session_id)
+    session, trainers = _session_for_marking(session_id)
     form = SignedSheetForm()
     if form.validate_on_submit():
         upload = form.sheet.data
@@ -209,14 +227,15 @@ def upload_signed_sheet(session_id: int):
         if done:
             flash(_("The signed sign-in sheet is saved."), "success")
             return redirect(url_for("attendance.mark", session_id=session.id) + "#sheet-heading")
-    response = _mark_page(session, MarkSessionForm(formdata=None), {}, form, posted=False)
+    response = _mark_page(session, MarkSessionForm(formdata=None), {}, form, posted=False,
+                          trainers=trainers)
     return response, 400
 
 
 @bp.route("/sessions/<int:session_id>/signed-sheets/<int:sheet_id>")
 @login_required
 def signed_sheet(session_id: int, sheet_id: int):
-    session = _session_for_marking(session_id)
+    session, _known = _session_for_marking(session_id)
     sheet = db.get_or_404(SignedSheet, sheet_id)
     if sheet.session_id != session.id:
         abort(404)
