@@ -96,8 +96,10 @@ def not_ended(last_date: sa.ColumnElement, now: datetime) -> sa.ColumnElement[bo
     ahead = sorted(name for name, day in days.items() if day > earliest)
     if not ahead:
         return last_date >= earliest
-    return sa.or_(
-        last_date > earliest, sa.and_(last_date == earliest, Centre.time_zone.not_in(ahead))
+    # The first condition alone is a range an index on the date answers.
+    return sa.and_(
+        last_date >= earliest,
+        sa.or_(last_date > earliest, Centre.time_zone.not_in(ahead)),
     )
 
 
