@@ -43,25 +43,23 @@ class TrainerSessions:
     runs: list[Run]  # the runs of the sessions shown
 
 
-def _taught_by(trainer: User) -> sa.ColumnElement[bool]:
-    """SQL: the session is the trainer's: they are on its run (not removed), for all
-    its sessions or for this one."""
+def _with_assignment(stmt, trainer: User):
+    """`stmt` (sessions, run joined) narrowed to the trainer's sessions: they are on the
+    run (not removed), for all its sessions or for this one. Joined from the trainer's
+    assignments (one per run), so the database starts from their runs, not from every
+    session ever held."""
     narrowed = sa.select(trainer_assignment_session.c.assignment_id).where(
         trainer_assignment_session.c.assignment_id == TrainerAssignment.id
     )
-    this_one = narrowed.where(trainer_assignment_session.c.session_id == Session.id).correlate(
-        Session, TrainerAssignment
-    )
-    return (
-        sa.select(TrainerAssignment.id)
-        .where(
-            TrainerAssignment.run_id == Session.run_id,
+    this_one = narrowed.where(trainer_assignment_session.c.session_id == Session.id)
+    return stmt.join(
+        TrainerAssignment,
+        sa.and_(
+            TrainerAssignment.run_id == Run.id,
             TrainerAssignment.trainer_id == trainer.id,
             TrainerAssignment.removed_at.is_(None),
-            sa.or_(~narrowed.exists(), this_one.exists()),
-        )
-        .exists()
-    )
+        ),
+    ).where(sa.or_(~narrowed.exists(), this_one.exists()))
 
 
 def _marks_of_session():
@@ -93,14 +91,15 @@ def _without_sheet() -> sa.ColumnElement[bool]:
 
 
 def _sessions_of(trainer: User):
-    return (
+    return _with_assignment(
         sa.select(Session)
         .join(Session.run)
         .join(Run.course)
         .join(Run.centre)
-        .where(Run.status.in_(SHOWN_STATUSES), _taught_by(trainer))
+        .where(Run.status.in_(SHOWN_STATUSES))
         .options(contains_eager(Session.run).contains_eager(Run.course),
-                 contains_eager(Session.run).contains_eager(Run.centre))
+                 contains_eager(Session.run).contains_eager(Run.centre)),
+        trainer,
     )
 
 
@@ -117,15 +116,18 @@ def trainer_sessions(trainer: User, now: datetime, page: int = 1,
     ))
     past = sa.not_(not_ended(Session.date, now))
     total, unmarked_count, sheetless_count = db.session.execute(
-        sa.select(
-            sa.func.count(Session.id),
-            sa.func.coalesce(sa.func.sum(sa.case((_still_to_mark(), 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((_without_sheet(), 1), else_=0)), 0),
+        _with_assignment(
+            sa.select(
+                sa.func.count(Session.id),
+                sa.func.coalesce(sa.func.sum(sa.case((_still_to_mark(), 1), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((_without_sheet(), 1), else_=0)), 0),
+            )
+            .select_from(Session)
+            .join(Session.run)
+            .join(Run.centre)
+            .where(Run.status.in_(SHOWN_STATUSES), past),
+            trainer,
         )
-        .select_from(Session)
-        .join(Session.run)
-        .join(Run.centre)
-        .where(Run.status.in_(SHOWN_STATUSES), _taught_by(trainer), past)
     ).one()
     past_total = {"all": total, "unmarked": unmarked_count, "sheetless": sheetless_count}[show]
     pages = max(-(-past_total // PAST_PAGE_SIZE), 1)

@@ -1,6 +1,7 @@
 """Catalogue, runs and sessions: the rules of scheduling and publishing."""
 
 import enum
+import functools
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -84,6 +85,15 @@ class CataloguePage:
     pages: int
 
 
+@functools.lru_cache(maxsize=16)
+def _dates_across_zones(now: datetime) -> tuple[date, tuple[str, ...]]:
+    """The earliest date any centre zone is on at `now`, and the zones already a day
+    later (remembered: a page asks for the same instant several times)."""
+    days = {name: today_at(now, ZoneInfo(name)) for name in EUROPEAN_ZONES}
+    earliest = min(days.values())
+    return earliest, tuple(sorted(name for name, day in days.items() if day > earliest))
+
+
 def not_ended(last_date: sa.ColumnElement, now: datetime) -> sa.ColumnElement[bool]:
     """SQL: `last_date` is today or later at the run's centre (`Centre` joined).
 
@@ -91,9 +101,7 @@ def not_ended(last_date: sa.ColumnElement, now: datetime) -> sa.ColumnElement[bo
     dates: a run whose last day is the earlier one has ended where it is already
     the later one.
     """
-    days = {name: today_at(now, ZoneInfo(name)) for name in EUROPEAN_ZONES}
-    earliest = min(days.values())
-    ahead = sorted(name for name, day in days.items() if day > earliest)
+    earliest, ahead = _dates_across_zones(now)
     if not ahead:
         return last_date >= earliest
     # The first condition alone is a range an index on the date answers.
