@@ -61,10 +61,10 @@ def _trainers(session: Session, known: list[TrainerAssignment] | None) -> list[T
     return known if known is not None else trainers_of_session(session)
 
 
-def _page_number() -> int:
+def _page_number(name: str = "page") -> int:
     """The page asked for; anything but a plain positive number is the first page (one
     past the last is the last, clamped where the pages are counted)."""
-    value = request.args.get("page", "")
+    value = request.args.get(name, "")
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 1
 
 
@@ -74,7 +74,8 @@ def my_sessions():
     """Today and upcoming sessions first, then the past ones a page at a time (all, still
     to mark, or without a signed sheet), flagged."""
     now = utcnow()
-    view = trainer_sessions(current_user, now, _page_number(), request.args.get("show", ""))
+    view = trainer_sessions(current_user, now, _page_number(), request.args.get("show", ""),
+                            _page_number("ahead"))
     return render_template("attendance/my_sessions.html", view=view, now=now)
 
 

@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.trainers.models import TrainerAssignment, trainer_assignment_session
 
 PAST_PAGE_SIZE = 20
+UPCOMING_PAGE_SIZE = 50  # sessions ahead a page: however busy the year to come
 # Which past sessions to list: all, those still to mark, those without a signed sheet.
 PAST_FILTERS = ("all", "unmarked", "sheetless")
 SHOWN_STATUSES = (RunStatus.PUBLISHED, RunStatus.CLOSED)
@@ -28,7 +29,9 @@ SHOWN_STATUSES = (RunStatus.PUBLISHED, RunStatus.CLOSED)
 
 @dataclass
 class TrainerSessions:
-    upcoming: list[Session]  # today's and later, soonest first
+    upcoming: list[Session]  # one page of today's and later ones, soonest first
+    ahead: int  # the page of upcoming sessions shown (from 1)
+    more_ahead: bool  # whether later upcoming sessions are on a next page
     past: list[Session]  # one page of the past ones, latest first
     show: str  # one of PAST_FILTERS
     page: int
@@ -104,16 +107,20 @@ def _sessions_of(trainer: User):
 
 
 def trainer_sessions(trainer: User, now: datetime, page: int = 1,
-                     show: str = "all") -> TrainerSessions:
-    """The trainer's sessions from today on (each judged by the date at its own centre),
-    and one page of their past ones, filtered by `show`."""
+                     show: str = "all", ahead: int = 1) -> TrainerSessions:
+    """A page of the trainer's sessions from today on (each judged by the date at its
+    own centre), and one page of their past ones, filtered by `show`."""
     show = show if show in PAST_FILTERS else "all"
+    ahead = max(ahead, 1)
     upcoming = list(db.session.scalars(
         _sessions_of(trainer)
         .where(Run.last_day.is_not(None), not_ended(Run.last_day, now),
                not_ended(Session.date, now))
         .order_by(Session.date, Session.starts_at, Session.id)
+        .limit(UPCOMING_PAGE_SIZE + 1).offset((ahead - 1) * UPCOMING_PAGE_SIZE)
     ))
+    more_ahead = len(upcoming) > UPCOMING_PAGE_SIZE
+    upcoming = upcoming[:UPCOMING_PAGE_SIZE]
     past = sa.not_(not_ended(Session.date, now))
     total, unmarked_count, sheetless_count = db.session.execute(
         _with_assignment(
@@ -163,6 +170,8 @@ def trainer_sessions(trainer: User, now: datetime, page: int = 1,
     runs = sorted({s.run for s in shown}, key=lambda r: (r.first_day or date.min, r.id))
     return TrainerSessions(
         upcoming=upcoming,
+        ahead=ahead,
+        more_ahead=more_ahead,
         past=past_sessions,
         show=show,
         page=page,

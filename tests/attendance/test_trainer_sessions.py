@@ -138,3 +138,18 @@ def test_a_page_or_filter_it_cannot_show_is_the_first_or_last(client, auth, trai
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert rows(html, "past-heading") == 1 and 'id="past-heading">Past sessions<' in html
+
+
+def test_upcoming_sessions_come_a_page_at_a_time(client, auth, trainer, teach, monkeypatch):
+    monkeypatch.setattr("lms.attendance.trainer_sessions.UPCOMING_PAGE_SIZE", 2)
+    runs = [teach(days) for days in (1, 2, 3)]
+    auth.login(trainer)
+    first = client.get("/trainer/sessions").get_data(as_text=True)
+    assert rows(first, "upcoming-heading") == 2
+    assert 'href="/trainer/sessions?ahead=2#upcoming-heading"' in first
+    assert f"/sessions/{runs[2].sessions[0].id}/attendance" not in first
+    later = client.get("/trainer/sessions?ahead=2").get_data(as_text=True)
+    assert rows(later, "upcoming-heading") == 1 and "Sooner sessions" in later
+    assert f"/sessions/{runs[2].sessions[0].id}/attendance" in later
+    assert rows(client.get("/trainer/sessions?ahead=x").get_data(as_text=True),
+                "upcoming-heading") == 2
