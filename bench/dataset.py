@@ -265,7 +265,7 @@ class Builder:
                           "enrolment_opens enrolment_closes approval_required min_attendance_pct "
                           "certificate_style language certificate_bilingual registration_number "
                           "funding_note status published_at cancelled_at cancelled_by_id "
-                          "cancel_reason closed_at closed_by_id created_at")
+                          "cancel_reason closed_at closed_by_id created_at first_day last_day")
         sessions = self.table("session", "id run_id date starts_at ends_at minutes topic room "
                               "sequence updated_at")
         assignments = self.table("trainer_assignment", "id run_id trainer_id role")
@@ -337,7 +337,7 @@ class Builder:
                          None if draft else published, cancelled_at,
                          admin if cancelled else None,
                          "Not enough applicants" if cancelled else "", closed_at,
-                         admin if closed_at else None, created))
+                         admin if closed_at else None, created, days[0], days[-1]))
             self.log(created, admin, "Run", rid, "",
                      {"course_id": [None, cid], "centre_id": [None, centre["id"]],
                       "capacity": [None, CAPACITY], "status": [None, "draft"]})

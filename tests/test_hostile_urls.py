@@ -30,6 +30,7 @@ ARGS = ("page", "id", "since", "until", "entity", "actor", "before", "state", "c
         "status", "role", "q", "format", "centre", "region", "month", "code", "next", "all",
         "lang")
 PARAM = re.compile(r"\{(\w+)\}")
+ARGS += ("show", "ahead")  # the trainer's past sessions filter and upcoming page
 
 
 def _urls_with_hostile_parameters(ids):

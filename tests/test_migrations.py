@@ -152,3 +152,38 @@ def test_the_log_written_before_the_chain_is_chained_in_the_order_it_was_written
         _reset(db)
         db.create_all()
         stamp()
+
+
+def test_runs_get_their_first_and_last_days_from_their_sessions(app, db):
+    _reset(db)
+    try:
+        upgrade(revision="399fada0a250")
+        with db.engine.begin() as conn:
+            _insert_as_before(db, conn, "centre", id=1, time_zone="Europe/Sofia")
+            _insert_as_before(db, conn, "course", id=1)
+            for run_id in (1, 2):
+                _insert_as_before(db, conn, "run", id=run_id, course_id=1, centre_id=1,
+                                  capacity=5)
+            sessions = db.metadata.tables["session"]  # unchanged by the migration
+            for n, day in enumerate((date(2027, 5, 3), date(2027, 4, 28), date(2027, 6, 1))):
+                conn.execute(sa.insert(sessions).values(
+                    id=n + 1, run_id=1, date=day, starts_at=time(9), ends_at=time(15),
+                    minutes=360, topic="", room="", sequence=0))
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, first_day, last_day FROM run ORDER BY id")
+            ).all()
+        assert [(id_, _day(first), _day(last)) for id_, first, last in rows] == [
+            (1, date(2027, 4, 28), date(2027, 6, 1)),
+            (2, None, None),  # no sessions yet
+        ]
+    finally:
+        db.session.remove()
+        _reset(db)
+        db.create_all()
+        stamp()
+
+
+def _day(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value

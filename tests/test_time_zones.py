@@ -194,7 +194,8 @@ def test_the_catalogue_drops_a_run_when_its_last_day_ends_at_its_centre(twin_run
 
     def listed(now):
         return {
-            e.run.id for g in courses.catalogue(courses.CatalogueFilters(), now).values() for e in g
+            e.run.id for g in courses.catalogue(courses.CatalogueFilters(), now).groups.values()
+            for e in g
         }
 
     evening = datetime.combine(last_day, time(21, 30), UTC)  # 23:30 Razgrad, 22:30 Budapest

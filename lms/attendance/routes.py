@@ -17,15 +17,15 @@ from sqlalchemy.orm import joinedload
 from lms.attendance import bp, services
 from lms.attendance.exports import register_header, register_pdf, register_rows, register_xlsx
 from lms.attendance.forms import MarkSessionForm, SignedSheetForm
-from lms.attendance.models import AttendanceMark, AttendanceStatus
+from lms.attendance.models import AttendanceStatus
 from lms.attendance.permissions import can_mark, can_see_register
 from lms.attendance.sign_in_sheet import render_sign_in_sheet
+from lms.attendance.trainer_sessions import trainer_sessions
 from lms.audit.services import DOWNLOAD, EXPORT, record_event
 from lms.auth.permissions import is_admin, is_trainer, require
 from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
-from lms.courses.models import Run, RunStatus, Session
-from lms.enrolment.models import Enrolment, EnrolmentState
+from lms.courses.models import Run, Session
 from lms.errors import DomainError
 from lms.evidence import services as evidence
 from lms.evidence.models import SignedSheet
@@ -33,88 +33,56 @@ from lms.exports import csv_download
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pipeline import perform
+from lms.trainers.models import TrainerAssignment
 from lms.trainers.services import (
-    assignments_of,
-    covered_sessions,
     trainers_by_session,
     trainers_of_session,
 )
 
 
-def _session_for_marking(session_id: int) -> Session:
-    session = db.get_or_404(Session, session_id)
-    if not can_mark(current_user, session):
+def _session_for_marking(session_id: int) -> tuple[Session, list[TrainerAssignment] | None]:
+    """The session with its run, course and centre, and its trainer assignments when the
+    check needed them (a trainer's request): read once, for the check and the page."""
+    session = db.session.scalar(
+        sa.select(Session)
+        .where(Session.id == session_id)
+        .options(joinedload(Session.run).joinedload(Run.course),
+                 joinedload(Session.run).joinedload(Run.centre))
+    )
+    if session is None:
+        abort(404)
+    trainers = None if is_admin(current_user) else trainers_of_session(session)
+    if not can_mark(current_user, session, trainers):
         abort(403)
-    return session
+    return session, trainers
+
+
+def _trainers(session: Session, known: list[TrainerAssignment] | None) -> list[TrainerAssignment]:
+    return known if known is not None else trainers_of_session(session)
+
+
+def _page_number(name: str = "page") -> int:
+    """The page asked for; anything but a plain positive number is the first page (one
+    past the last is the last, clamped where the pages are counted)."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 1
 
 
 @bp.route("/trainer/sessions")
 @require(is_trainer)
 def my_sessions():
-    """Today and upcoming sessions first, then past ones still (partly) unmarked, flagged."""
+    """Today and upcoming sessions first, then the past ones a page at a time (all, still
+    to mark, or without a signed sheet), flagged."""
     now = utcnow()
-    sessions = sorted(
-        {
-            s
-            for a in assignments_of(current_user)
-            for s in covered_sessions(a)
-            if a.run.status in (RunStatus.PUBLISHED, RunStatus.CLOSED)
-        },
-        key=lambda s: (s.date, s.starts_at),
-    )
-    ids = [s.id for s in sessions]
-    marked = (
-        dict(
-            db.session.execute(
-                sa.select(AttendanceMark.session_id, sa.func.count(AttendanceMark.id))
-                .where(AttendanceMark.session_id.in_(ids))
-                .group_by(AttendanceMark.session_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
-    enrolled = (
-        dict(
-            db.session.execute(
-                sa.select(Enrolment.run_id, sa.func.count(Enrolment.id))
-                .where(
-                    Enrolment.run_id.in_({s.run_id for s in sessions}),
-                    Enrolment.state == EnrolmentState.ENROLLED,
-                )
-                .group_by(Enrolment.run_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
-    # Each session is judged by the date at its own centre.
-    upcoming = [s for s in sessions if s.date >= s.run.today(now)]
-    unmarked = [
-        s
-        for s in sessions
-        if s.date < s.run.today(now) and marked.get(s.id, 0) < enrolled.get(s.run_id, 0)
-    ]
-    missing = evidence.sessions_missing_sheet(sessions, now)
-    sheetless = [s for s in sessions if s.id in missing and s not in unmarked]
-    runs = sorted({s.run for s in upcoming + unmarked}, key=lambda r: (r.first_date, r.id))
-    return render_template(
-        "attendance/my_sessions.html",
-        runs=runs,
-        upcoming=upcoming,
-        unmarked=unmarked,
-        missing=missing,
-        sheetless=sheetless,
-        marked=marked,
-        enrolled=enrolled,
-        now=now,
-    )
+    view = trainer_sessions(current_user, now, _page_number(), request.args.get("show", ""),
+                            _page_number("ahead"))
+    return render_template("attendance/my_sessions.html", view=view, now=now)
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def mark(session_id: int):
-    session = _session_for_marking(session_id)
+    session, trainers = _session_for_marking(session_id)
     now = utcnow()
     roster = services.session_roster(session)
     form = MarkSessionForm()
@@ -135,11 +103,11 @@ def mark(session_id: int):
                 )
                 return redirect(url_for("attendance.mark", session_id=session.id))
     return _mark_page(session, form, row_errors, SignedSheetForm(),
-                      posted=request.method == "POST", roster=roster)
+                      posted=request.method == "POST", roster=roster, trainers=trainers)
 
 
 def _mark_page(session: Session, form: MarkSessionForm, row_errors: dict[int, str],
-               sheet_form: SignedSheetForm, posted: bool, roster=None):
+               sheet_form: SignedSheetForm, posted: bool, roster=None, trainers=None):
     """The session's register with its signed-sheet section (after either form)."""
     now = utcnow()
     if roster is None:
@@ -182,7 +150,7 @@ def _mark_page(session: Session, form: MarkSessionForm, row_errors: dict[int, st
         locked=services.is_locked(session, now),
         lock_date=services.lock_date(session),
         future=not services.has_begun(session, now),
-        trainers=trainers_of_session(session),
+        trainers=_trainers(session, trainers),
         statuses=status_labels(),
         sheet_form=sheet_form,
         sheets=evidence.sheets_of(session),
@@ -212,7 +180,7 @@ def status_labels() -> dict[str, str]:
 @bp.route("/sessions/<int:session_id>/attendance/history")
 @login_required
 def session_history(session_id: int):
-    session = _session_for_marking(session_id)
+    session, _known = _session_for_marking(session_id)
     return render_template(
         "attendance/history.html",
         session=session,
@@ -225,12 +193,15 @@ def session_history(session_id: int):
 @bp.route("/sessions/<int:session_id>/sign-in-sheet.pdf")
 @login_required
 def sign_in_sheet(session_id: int):
-    session = _session_for_marking(session_id)
+    session, trainers = _session_for_marking(session_id)
     filename = f"sign-in-{session.run.course.code}-{session.date.isoformat()}.pdf"
-    perform(lambda: record_event(DOWNLOAD, "Session", session.id, filename))
     pdf = render_sign_in_sheet(
-        session, services.session_roster(session), [a.trainer for a in trainers_of_session(session)]
+        session, services.session_roster(session),
+        [a.trainer for a in _trainers(session, trainers)],
     )
+    # Recorded once the sheet is made: the commit leaves every object loaded for it stale.
+    recorded_id = session.id
+    perform(lambda: record_event(DOWNLOAD, "Session", recorded_id, filename))
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -241,7 +212,7 @@ def sign_in_sheet(session_id: int):
 @bp.route("/sessions/<int:session_id>/signed-sheet", methods=["POST"])
 @login_required
 def upload_signed_sheet(session_id: int):
-    session = _session_for_marking(session_id)
+    session, trainers = _session_for_marking(session_id)
     form = SignedSheetForm()
     if form.validate_on_submit():
         upload = form.sheet.data
@@ -257,14 +228,15 @@ def upload_signed_sheet(session_id: int):
         if done:
             flash(_("The signed sign-in sheet is saved."), "success")
             return redirect(url_for("attendance.mark", session_id=session.id) + "#sheet-heading")
-    response = _mark_page(session, MarkSessionForm(formdata=None), {}, form, posted=False)
+    response = _mark_page(session, MarkSessionForm(formdata=None), {}, form, posted=False,
+                          trainers=trainers)
     return response, 400
 
 
 @bp.route("/sessions/<int:session_id>/signed-sheets/<int:sheet_id>")
 @login_required
 def signed_sheet(session_id: int, sheet_id: int):
-    session = _session_for_marking(session_id)
+    session, _known = _session_for_marking(session_id)
     sheet = db.get_or_404(SignedSheet, sheet_id)
     if sheet.session_id != session.id:
         abort(404)

@@ -62,7 +62,8 @@ AUDITED = {
 # that log in or set a password; of a stored document, its hash, size and type,
 # never its bytes.
 ONLY_FIELDS = {"Notification": {"state"}, "DocumentBlob": {"sha256", "size", "media_type"}}
-SKIPPED_FIELDS = {"created_at", "last_login_at", "enrolled_count"}
+# A run's first_day and last_day follow from its sessions, which are audited themselves.
+SKIPPED_FIELDS = {"created_at", "last_login_at", "enrolled_count", "first_day", "last_day"}
 SECRET_FIELDS = {"password_hash", "calendar_key",  # the key opens the calendar feed
                  # special categories of personal data (lms.programmes.models.SENSITIVE):
                  # the log says they changed, never what they say, so erasing them

@@ -43,8 +43,9 @@ class Certificate(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), nullable=True)
     revoke_reason: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
+    # Indexed: the verification page looks up the certificate that replaced this one.
     supersedes_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("certificate.id"), nullable=True
+        sa.ForeignKey("certificate.id"), nullable=True, index=True
     )
 
     enrolment: Mapped["Enrolment"] = relationship()  # noqa: F821

@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from lms.auth.models import User
 from lms.certificates.models import Certificate, CertificateSequence, CertificateStatus
@@ -94,9 +94,11 @@ def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
 
 def valid_certificate(enrolment: Enrolment) -> Certificate | None:
     return db.session.scalar(
-        sa.select(Certificate).where(
+        sa.select(Certificate)
+        .where(
             Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID
         )
+        .options(defer(Certificate.pdf))
     )
 
 
@@ -220,16 +222,21 @@ def find_by_code(code: str) -> Certificate | None:
     return db.session.scalar(
         sa.select(Certificate)
         .where(Certificate.verification_code == code)
-        .options(joinedload(Certificate.superseded_by))
+        .options(
+            defer(Certificate.pdf),
+            joinedload(Certificate.superseded_by).defer(Certificate.pdf),
+        )
     )
 
 
 def run_certificates(run: Run) -> dict[int, list[Certificate]]:
-    """Every certificate of the run by enrolment, newest first."""
+    """Every certificate of the run by enrolment, newest first (without the PDF bytes,
+    read only if asked for)."""
     rows = db.session.scalars(
         sa.select(Certificate)
         .join(Certificate.enrolment)
         .where(Enrolment.run_id == run.id)
+        .options(defer(Certificate.pdf))
         .order_by(Certificate.id.desc())
     )
     result: dict[int, list[Certificate]] = {}
@@ -267,6 +274,7 @@ def certificates_of(user: User) -> list[Certificate]:
             sa.select(Certificate)
             .join(Certificate.enrolment)
             .where(Enrolment.user_id == user.id)
+            .options(defer(Certificate.pdf))
             .order_by(Certificate.issue_date.desc(), Certificate.id.desc())
         )
     )

@@ -178,6 +178,12 @@ class Run(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    # The dates (wall clock at the centre) of the first and last sessions, NULL while
+    # there are none. Kept by `courses.services.update_run_days` whenever a session is
+    # added, moved or removed, so lists find upcoming runs through an index instead of
+    # reading every session ever held.
+    first_day: Mapped[date | None] = mapped_column(nullable=True)
+    last_day: Mapped[date | None] = mapped_column(nullable=True)
 
     course: Mapped[Course] = relationship(back_populates="runs")
     centre: Mapped[Centre] = relationship()
@@ -192,6 +198,8 @@ class Run(db.Model):
         sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
         sa.CheckConstraint("enrolled_count >= 0 AND enrolled_count <= capacity", name="seats"),
         sa.CheckConstraint("min_attendance_pct BETWEEN 1 AND 100", name="min_attendance_pct_range"),
+        # The catalogue: published runs whose last day is not past.
+        sa.Index("ix_run_status_last_day", "status", "last_day"),
     )
 
     @property

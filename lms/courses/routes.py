@@ -35,17 +35,31 @@ def _filter_form() -> tuple[CatalogueFilterForm, services.CatalogueFilters]:
     return form, filters
 
 
+FILTER_ARGS = ("q", "format", "centre", "region", "month")
+
+
+def _page_number() -> int:
+    """The page asked for; anything but a plain positive number (or one past the last
+    page, clamped by the service) is the first page."""
+    value = request.args.get("page", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 1
+
+
 @bp.route("/courses/")
 @bp.route("/")
 def catalogue():
     form, filters = _filter_form()
-    groups = services.catalogue(filters, utcnow())
+    page = services.catalogue(filters, utcnow(), _page_number())
+    # The pager's links keep the filters, and only the filters the form understood.
+    kept = {k: request.args[k] for k in FILTER_ARGS if request.args.get(k) and not form.errors}
     return render_template(
         "courses/catalogue.html",
         form=form,
-        groups=groups,
-        total=sum(len(entries) for entries in groups.values()),
-        filtered=any(request.args.get(k) for k in ("q", "format", "centre", "region", "month")),
+        groups=page.groups,
+        total=page.total,
+        page=page,
+        page_args=kept,
+        filtered=any(request.args.get(k) for k in FILTER_ARGS),
     )
 
 

@@ -1,6 +1,7 @@
 """Catalogue, runs and sessions: the rules of scheduling and publishing."""
 
 import enum
+import functools
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -8,6 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.auth.models import User
@@ -74,16 +76,23 @@ class CatalogueEntry:
     last_date: date
 
 
-def _schedule_subquery():
-    return (
-        sa.select(
-            Session.run_id.label("run_id"),
-            sa.func.min(Session.date).label("first_date"),
-            sa.func.max(Session.date).label("last_date"),
-        )
-        .group_by(Session.run_id)
-        .subquery("schedule")
-    )
+@dataclass
+class CataloguePage:
+    """One page of the catalogue: its runs grouped by format, and where it stands."""
+
+    groups: dict[str, list[CatalogueEntry]]
+    total: int  # runs matching the filters, on every page
+    page: int
+    pages: int
+
+
+@functools.lru_cache(maxsize=16)
+def _dates_across_zones(now: datetime) -> tuple[date, tuple[str, ...]]:
+    """The earliest date any centre zone is on at `now`, and the zones already a day
+    later (remembered: a page asks for the same instant several times)."""
+    days = {name: today_at(now, ZoneInfo(name)) for name in EUROPEAN_ZONES}
+    earliest = min(days.values())
+    return earliest, tuple(sorted(name for name, day in days.items() if day > earliest))
 
 
 def not_ended(last_date: sa.ColumnElement, now: datetime) -> sa.ColumnElement[bool]:
@@ -93,32 +102,29 @@ def not_ended(last_date: sa.ColumnElement, now: datetime) -> sa.ColumnElement[bo
     dates: a run whose last day is the earlier one has ended where it is already
     the later one.
     """
-    days = {name: today_at(now, ZoneInfo(name)) for name in EUROPEAN_ZONES}
-    earliest = min(days.values())
-    ahead = sorted(name for name, day in days.items() if day > earliest)
+    earliest, ahead = _dates_across_zones(now)
     if not ahead:
         return last_date >= earliest
-    return sa.or_(
-        last_date > earliest, sa.and_(last_date == earliest, Centre.time_zone.not_in(ahead))
+    # The first condition alone is a range an index on the date answers.
+    return sa.and_(
+        last_date >= earliest,
+        sa.or_(last_date > earliest, Centre.time_zone.not_in(ahead)),
     )
 
 
-def catalogue(filters: CatalogueFilters, now: datetime) -> dict[str, list[CatalogueEntry]]:
-    """Published runs that have not ended at their centre, grouped by format (60 h, 24 h,
-    other)."""
-    schedule = _schedule_subquery()
+def _catalogue_runs(filters: CatalogueFilters, now: datetime):
+    """The published runs matching the filters that have not ended, found through the
+    run's stored last day (indexed), never through its sessions."""
     stmt = (
-        sa.select(Run, schedule.c.first_date, schedule.c.last_date)
+        sa.select(Run)
         .join(Run.course)
         .join(Run.centre)
-        .join(schedule, schedule.c.run_id == Run.id)
         .where(
             Run.status == RunStatus.PUBLISHED,
             Course.status == CourseStatus.PUBLISHED,
-            not_ended(schedule.c.last_date, now),
+            Run.last_day.is_not(None),
+            not_ended(Run.last_day, now),
         )
-        .options(contains_eager(Run.course), contains_eager(Run.centre))
-        .order_by(schedule.c.first_date, Course.title, Run.id)
     )
     if filters.format == "60":
         stmt = stmt.where(Course.total_hours == 60)
@@ -132,14 +138,33 @@ def catalogue(filters: CatalogueFilters, now: datetime) -> dict[str, list[Catalo
         stmt = stmt.where(Centre.region == filters.region)
     if filters.month:
         month_end = (filters.month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        stmt = stmt.where(schedule.c.first_date < month_end, schedule.c.last_date >= filters.month)
+        stmt = stmt.where(Run.first_day < month_end, Run.last_day >= filters.month)
     if filters.q.strip():
         for word in fold(filters.q).split():
             stmt = stmt.where(Course.search_text.contains(word, autoescape=True))
+    return stmt
+
+
+def catalogue(
+    filters: CatalogueFilters, now: datetime, page: int = 1, per_page: int | None = None
+) -> CataloguePage:
+    """A page of the published runs that have not ended at their centre, soonest first,
+    grouped by format (60 h, 24 h, other). Two queries whatever the number of runs."""
+    per_page = per_page or current_app.config["CATALOGUE_PAGE_SIZE"]
+    stmt = _catalogue_runs(filters, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    pages = max(-(-total // per_page), 1)
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        stmt.options(contains_eager(Run.course), contains_eager(Run.centre))
+        .order_by(Run.first_day, Course.title, Run.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
     groups: dict[str, list[CatalogueEntry]] = {key: [] for key in FORMATS}
-    for run, first_date, last_date in db.session.execute(stmt):
-        groups[run.course.format_key].append(CatalogueEntry(run, first_date, last_date))
-    return groups
+    for run in rows:
+        groups[run.course.format_key].append(CatalogueEntry(run, run.first_day, run.last_day))
+    return CataloguePage(groups, total, page, pages)
 
 
 def centres_for_filter() -> list[Centre]:
@@ -171,19 +196,18 @@ def published_course(code: str) -> Course | None:
 
 def upcoming_runs(course: Course, now: datetime) -> list[Run]:
     """The course's published runs that have not ended, with their schedules loaded."""
-    schedule = _schedule_subquery()
     return list(
         db.session.scalars(
             sa.select(Run)
             .join(Run.centre)
-            .join(schedule, schedule.c.run_id == Run.id)
             .where(
                 Run.course_id == course.id,
                 Run.status == RunStatus.PUBLISHED,
-                not_ended(schedule.c.last_date, now),
+                Run.last_day.is_not(None),
+                not_ended(Run.last_day, now),
             )
             .options(selectinload(Run.sessions), contains_eager(Run.centre))
-            .order_by(schedule.c.first_date, Run.id)
+            .order_by(Run.first_day, Run.id)
         )
     )
 
@@ -464,6 +488,7 @@ def save_session(
     db.session.add(session)
     db.session.flush()
     db.session.refresh(run, ["sessions"])
+    update_run_days(run)
     return session
 
 
@@ -474,3 +499,24 @@ def remove_session(run: Run, session: Session) -> None:
     db.session.delete(session)
     db.session.flush()
     db.session.refresh(run, ["sessions"])
+    update_run_days(run)
+
+
+def update_run_days(run: Run) -> None:
+    """Store the dates of the run's first and last sessions on it (`Run.first_day`,
+    `Run.last_day`). The one place they are kept: every change of sessions ends here."""
+    days = [s.date for s in run.sessions]
+    run.first_day, run.last_day = min(days, default=None), max(days, default=None)
+    db.session.flush()
+
+
+def update_all_run_days() -> None:
+    """Recompute every run's first and last day in one statement: for rows written
+    without the services (bulk loads, restores of old backups)."""
+    days = sa.select(sa.func.min(Session.date)).where(Session.run_id == Run.id)
+    last = sa.select(sa.func.max(Session.date)).where(Session.run_id == Run.id)
+    db.session.execute(
+        sa.update(Run)
+        .values(first_day=days.scalar_subquery(), last_day=last.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )

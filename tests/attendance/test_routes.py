@@ -41,10 +41,13 @@ def test_trainer_sees_today_and_unmarked_past_sessions(client, auth, setup):
     run, trainer, *_ = setup
     auth.login(trainer)
     html = text(client.get("/trainer/sessions"))
-    unmarked = html.split('id="unmarked-heading"')[1].split("</section>")[0]
+    past = html.split('id="past-heading"')[1].split("</section>")[0]
     upcoming = html.split('id="upcoming-heading"')[1].split("</section>")[0]
-    assert "Not marked" in unmarked and "0 / 2" in unmarked
+    assert "Not marked" in past and "0 / 2" in past
+    assert "1 past session is still to mark." in html
     assert "Today" in upcoming and upcoming.count("<tr") == 1 + 3
+    to_mark = text(client.get("/trainer/sessions?show=unmarked"))
+    assert "Past sessions still to mark" in to_mark and "Still to mark (1)" in to_mark
 
 
 def test_trainer_marks_one_late_and_the_rest_present(client, auth, db, setup):

@@ -91,6 +91,9 @@ BOOKKEEPING = {
     ("jobs.services", "run_job"),
     ("jobs.services", "expire_old_files"),
     ("jobs.services", "work_once"),
+    # a run's first and last days, derived from its sessions (whose changes are entries)
+    ("courses.services", "update_run_days"),
+    ("courses.services", "update_all_run_days"),
 }
 
 

@@ -120,3 +120,72 @@ def test_query_count_does_not_grow_with_runs(
         return len(statements)
 
     assert queries_with(5) == queries_with(50)
+
+
+def _cards(html: str) -> int:
+    return html.count('class="run-card"')
+
+
+def test_catalogue_pages_with_the_same_queries_for_3_and_60_runs(
+    client, make_course, make_centre, make_run, query_counter
+):
+    """CATALOGUE_PAGE_SIZE (50) runs a page, soonest first; the page costs the same
+    number of statements however many runs the network holds."""
+    courses = [make_course(total_hours=hours) for hours in (60, 24, 30)]
+    centres = [make_centre() for _ in range(3)]
+    runs = []
+
+    def grow_to(total: int) -> None:
+        while len(runs) < total:
+            n = len(runs)
+            runs.append(make_run(course=courses[n % 3], centre=centres[n % 3],
+                                 start=date.today() + timedelta(days=20 + n)))
+
+    def get(url: str) -> tuple[str, int]:
+        with query_counter() as statements:
+            response = client.get(url)
+        assert response.status_code == 200
+        return response.get_data(as_text=True), len(statements)
+
+    grow_to(3)
+    html, few = get("/")
+    assert _cards(html) == 3 and "3 trainings found" in html and "Next page" not in html
+    grow_to(60)
+    first, many = get("/")
+    assert many == few
+    assert _cards(first) == 50 and "60 trainings found" in first and "Page 1 of 2" in first
+    assert 'href="/?page=2"' in first and "Previous page" not in first
+    second, on_second = get("/?page=2")
+    assert on_second == few
+    assert _cards(second) == 10 and "Page 2 of 2" in second and 'href="/?page=1"' in second
+    # Soonest first across the pages: the last run starts last.
+    assert f"#run-{runs[-1].id}" in second and f"#run-{runs[-1].id}" not in first
+
+
+def test_catalogue_page_links_keep_the_filters(app, client, make_course, make_run):
+    app.config["CATALOGUE_PAGE_SIZE"] = 2
+    wanted = make_course(total_hours=24, title="Önkéntesek bevonása")
+    for n in range(3):
+        make_run(course=wanted, start=date.today() + timedelta(days=20 + n))
+    make_run(course=make_course(total_hours=24, title="Pénzügyi tudatosság"))
+    html = client.get("/courses/?q=onkentes&format=24").get_data(as_text=True)
+    assert "3 trainings found" in html and _cards(html) == 2
+    assert 'href="/?page=2&amp;q=onkentes&amp;format=24"' in html
+    second = client.get("/courses/?q=onkentes&format=24&page=2").get_data(as_text=True)
+    assert _cards(second) == 1 and "Pénzügyi tudatosság" not in second
+
+
+@pytest.mark.parametrize(
+    "page", ["abc", "-1", "0", "1e3", "nan", "99999999999999999999", "²", "3"]
+)
+def test_catalogue_ignores_a_page_it_cannot_show(app, client, make_run, page):
+    app.config["CATALOGUE_PAGE_SIZE"] = 2
+    for n in range(3):
+        make_run(start=date.today() + timedelta(days=20 + n))
+    response = client.get(f"/?page={page}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "3 trainings found" in html
+    # Garbage is the first page; a page past the end is the last one.
+    expected = "Page 2 of 2" if page == "3" else "Page 1 of 2"
+    assert expected in html

@@ -1,6 +1,7 @@
 from datetime import date, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from lms.courses import services
 from lms.courses.models import CourseStatus, Run, RunStatus
@@ -21,7 +22,7 @@ def test_catalogue_groups_runs_by_format(make_course, make_run):
     long = make_run(course=make_course(total_hours=60, title="Közösségi alapú szolgáltatások"))
     short = make_run(course=make_course(total_hours=24))
     odd = make_run(course=make_course(total_hours=30))
-    groups = services.catalogue(services.CatalogueFilters(), at(TODAY))
+    groups = services.catalogue(services.CatalogueFilters(), at(TODAY)).groups
     assert [e.run.id for e in groups["60"]] == [long.id]
     assert [e.run.id for e in groups["24"]] == [short.id]
     assert [e.run.id for e in groups["other"]] == [odd.id]
@@ -43,13 +44,13 @@ def test_catalogue_hides_drafts_cancelled_unpublished_and_ended_runs(
     db.session.commit()
     runs = [
         e.run.id
-        for group in services.catalogue(services.CatalogueFilters(), at(TODAY)).values()
+        for group in services.catalogue(services.CatalogueFilters(), at(TODAY)).groups.values()
         for e in group
     ]
     assert sorted(runs) == [visible.id, ended.id]
     later = TODAY + timedelta(days=60)
     assert ended.id not in [
-        e.run.id for e in services.catalogue(services.CatalogueFilters(), at(later))["24"]
+        e.run.id for e in services.catalogue(services.CatalogueFilters(), at(later)).groups["24"]
     ]
 
 
@@ -72,7 +73,7 @@ def test_catalogue_filters(make_centre, make_course, make_run):
     )
 
     def ids(**kw):
-        groups = services.catalogue(services.CatalogueFilters(**kw), at(TODAY))
+        groups = services.catalogue(services.CatalogueFilters(**kw), at(TODAY)).groups
         return sorted(e.run.id for g in groups.values() for e in g)
 
     assert ids(format="60") == [debt.id]
@@ -340,3 +341,49 @@ def test_enum_fields_stay_enum_members_when_saved(db, make_centre, make_course):
     )
     assert run.certificate_style is CertificateStyle.RAZGRAD
     assert run.language == "bg"
+
+
+def test_a_runs_first_and_last_days_follow_its_sessions(db, make_user, make_course, make_run):
+    start = TODAY + timedelta(days=30)
+    run = make_run(course=make_course(total_hours=18), start=start, publish=False)
+    assert (run.first_day, run.last_day) == (start, start + timedelta(days=2))
+    first, _middle, last = run.sessions
+    services.save_session(run, last, day=start + timedelta(days=9), starts_at=time(9),
+                          ends_at=time(15), minutes=360)  # moved later
+    assert run.last_day == start + timedelta(days=9)
+    services.remove_session(run, first)
+    assert run.first_day == start + timedelta(days=1)
+    for session in list(run.sessions):
+        services.remove_session(run, session)
+    assert (run.first_day, run.last_day) == (None, None)
+    services.save_session(run, None, day=start, starts_at=time(9), ends_at=time(12),
+                          minutes=180)
+    db.session.commit()
+    db.session.expire_all()
+    assert (run.first_day, run.last_day) == (start, start)
+
+
+def test_the_catalogue_follows_a_run_whose_last_session_moves(db, make_course, make_run):
+    start = TODAY + timedelta(days=1)
+    run = make_run(course=make_course(total_hours=12), start=start)
+    later = TODAY + timedelta(days=20)
+
+    def listed(on: date) -> bool:
+        groups = services.catalogue(services.CatalogueFilters(), at(on)).groups
+        return run.id in [e.run.id for group in groups.values() for e in group]
+
+    assert not listed(TODAY + timedelta(days=5))
+    services.save_session(run, run.sessions[-1], day=later, starts_at=time(9),
+                          ends_at=time(15), minutes=360)
+    db.session.commit()
+    assert listed(TODAY + timedelta(days=5)) and not listed(later + timedelta(days=1))
+
+
+def test_update_all_run_days_recomputes_rows_written_around_the_services(db, make_run):
+    run = make_run()
+    days = (run.first_day, run.last_day)
+    db.session.execute(sa.update(Run).values(first_day=None, last_day=None))
+    services.update_all_run_days()
+    db.session.commit()
+    db.session.expire_all()
+    assert (run.first_day, run.last_day) == days
