@@ -63,6 +63,6 @@ def summary_rows(report: IndicatorReport) -> list[tuple[str, object]]:
 
 
 def report_pdf(report: IndicatorReport, scope: str) -> bytes:
-    return render_pdf(render_template("reports/indicators_pdf.html", report=report,
+    return render_pdf(render_template("pdf/indicator_report.html", report=report,
                                       scope=scope, summary=summary_rows(report),
                                       genders=GENDERS))
