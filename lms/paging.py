@@ -1,0 +1,261 @@
+"""Paging for long lists, shared by the back-office pages.
+
+Two kinds:
+
+- numbered pages (`paginate`): one COUNT query for the total, one query for the
+  page (OFFSET/LIMIT); for lists that are searched and sorted by name (people,
+  runs, courses, centres), where "page 3 of 40" means something;
+- keyset pages (`keyset_page`): "older than this one" by an ordered key such as
+  (at, id), for long append-only lists (audit log, outbox), where OFFSET would
+  read and drop every row before the page. The cursor in the URL is opaque but
+  checked: an unreadable one is ignored (the list starts from the newest), never
+  an error.
+
+The macro `pager` in templates/_pager.html draws both, keeping every filter of
+the current URL in its links.
+"""
+
+import base64
+import json
+import math
+import sqlite3
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from lms.extensions import db
+from lms.formtools import INT_MAX, int_arg
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_CURSOR_LENGTH = 200
+
+
+# ---------------------------------------------------------------- numbered pages
+
+
+@dataclass
+class Page:
+    """One page of a list: its rows, its number and where it stands in the whole."""
+
+    items: list
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first_index(self) -> int:
+        """The position (from 1) of the page's first row in the whole list; 0 if empty."""
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.number - 1) * self.size + len(self.items)
+
+    def window(self, around: int = 2) -> list[int | None]:
+        """Page numbers to link: the first, the last and a few around this one; None
+        stands for a gap ("…")."""
+        wanted = {1, self.pages, *range(self.number - around, self.number + around + 1)}
+        numbers = sorted(n for n in wanted if 1 <= n <= self.pages)
+        shown: list[int | None] = []
+        for n in numbers:
+            if shown and n - shown[-1] > 1:
+                shown.append(None)
+            shown.append(n)
+        return shown
+
+
+def page_args(args: Mapping, default_size: int = PAGE_SIZE) -> tuple[int, int]:
+    """The page number and size asked for in the query string: `page` (from 1) and
+    `per_page` (at most MAX_PAGE_SIZE); anything unreadable gives the first page and
+    the default size."""
+    number = int_arg(args, "page", 1, high=INT_MAX)
+    size = int_arg(args, "per_page", default_size, high=MAX_PAGE_SIZE)
+    return number, size
+
+
+def paginate(stmt: sa.Select, number: int = 1, size: int = PAGE_SIZE) -> Page:
+    """Page `number` of the rows of `stmt` (which must be ordered to a total order, e.g.
+    ending in the id). Two queries whatever the size of the list: the count, the page.
+    A number past the end gives the last page."""
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    counted = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    total = db.session.scalar(counted) or 0
+    last = max(1, math.ceil(total / size))
+    number = max(1, min(number, last))
+    items = list(db.session.scalars(stmt.offset((number - 1) * size).limit(size)).unique())
+    return Page(items=items, number=number, size=size, total=total)
+
+
+# ---------------------------------------------------------------- keyset pages
+
+
+@dataclass
+class KeysetPage:
+    """A slice of a list read newest first, with the cursors to the newer and the older
+    slice (None: there is none)."""
+
+    items: list
+    newer: str | None
+    older: str | None
+    at_start: bool  # the newest rows: no "Newest" link needed
+
+
+def encode_cursor(values: Sequence) -> str:
+    """The opaque cursor for a row's key values (ints and aware datetimes)."""
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    raw = json.dumps(plain, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, kinds: Sequence[type]) -> tuple | None:
+    """The key values of a cursor made by `encode_cursor`, or None when it is missing,
+    unreadable, or its values are not of `kinds` (int, datetime) or out of range."""
+    if not cursor or len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        plain = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(plain, list) or len(plain) != len(kinds):
+        return None
+    values = []
+    for value, kind in zip(plain, kinds, strict=True):
+        if kind is int:
+            if type(value) is not int or not 0 <= value <= INT_MAX:
+                return None
+        elif kind is datetime:
+            try:
+                value = datetime.fromisoformat(value)
+            except (TypeError, ValueError):
+                return None
+            if value.tzinfo is None or not 1900 <= value.year <= 2200:
+                return None
+        else:
+            return None
+        values.append(value)
+    return tuple(values)
+
+
+def _beyond(columns: Sequence, values: Sequence, older: bool):
+    """Rows strictly after `values` in the descending order of `columns` (older=True)
+    or strictly before them (older=False), spelt so an index on the first column helps."""
+    first_bound = columns[0] <= values[0] if older else columns[0] >= values[0]
+    alternatives = []
+    for i, column in enumerate(columns):
+        equal = [c == v for c, v in zip(columns[:i], values[:i], strict=True)]
+        alternatives.append(sa.and_(*equal, column < values[i] if older else column > values[i]))
+    return sa.and_(first_bound, sa.or_(*alternatives))
+
+
+def keyset_page(stmt: sa.Select, columns: Sequence, kinds: Sequence[type],
+                after: str | None = None, before: str | None = None,
+                size: int = PAGE_SIZE) -> KeysetPage:
+    """A slice of `stmt` ordered by `columns` descending (newest first): the first one,
+    the one older than the row of cursor `after`, or the one newer than that of cursor
+    `before`. One query, however deep in the list."""
+    after_key = decode_cursor(after, kinds)
+    before_key = decode_cursor(before, kinds) if after_key is None else None
+    if before_key is not None:
+        ordered = stmt.where(_beyond(columns, before_key, older=False)).order_by(
+            *(c.asc() for c in columns))
+    else:
+        if after_key is not None:
+            stmt = stmt.where(_beyond(columns, after_key, older=True))
+        ordered = stmt.order_by(*(c.desc() for c in columns))
+    rows = list(db.session.scalars(ordered.limit(size + 1)).unique())
+    more, rows = len(rows) > size, rows[:size]
+
+    def key(row) -> str:
+        return encode_cursor([getattr(row, c.key) for c in columns])
+
+    if before_key is not None:
+        rows.reverse()
+        has_newer, has_older = more, True
+    else:
+        has_newer, has_older = after_key is not None, more
+    return KeysetPage(
+        items=rows,
+        newer=key(rows[0]) if rows and has_newer else None,
+        older=key(rows[-1]) if rows and has_older else None,
+        at_start=not has_newer,
+    )
+
+
+# ---------------------------------------------------------------- searching
+
+
+def fold(text: str) -> str:
+    """Case- and accent-free text (as lms.courses.services.fold, which this module
+    cannot import: the audit log below the courses uses it too)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class folded(FunctionElement):
+    """Text without case or accents, in SQL: `kozosseg` finds `Közösségi`. PostgreSQL
+    lowers it and translates the accented letters of Hungarian and Bulgarian-Latin
+    names; SQLite calls Python's `fold` (registered on every connection below)."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+# Accented letters found in names of the region, mapped as `fold` maps them; capitals
+# too (and Cyrillic ones), in case the database's locale lowers ASCII only.
+_ACCENTED = "áàâäãåāăąćčçďéèêëěēęíìîïīĺľňńñóòôöõőřŕšśşșťţțúùûüűůūýÿžźżйё"
+_CYRILLIC = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЪЬЮЯЫЭ"
+_FROM = _ACCENTED + _ACCENTED.upper() + _CYRILLIC
+_TO = "".join(fold(c) for c in _FROM)
+assert len(_FROM) == len(_TO)
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element, compiler, **kw):
+    text = compiler.process(element.clauses, **kw)
+    return f"translate(lower({text}), '{_FROM}', '{_TO}')"
+
+
+@compiles(folded)
+def _folded_default(element, compiler, **kw):
+    return f"lms_fold({compiler.process(element.clauses, **kw)})"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_fold(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function(
+            "lms_fold", 1, lambda text: None if text is None else fold(text), deterministic=True)
+
+
+def search_words(text: str, max_words: int = 6) -> list[str]:
+    """The words of a search box, folded (case- and accent-free), at most `max_words`
+    of them and without control characters; empty when there is nothing to look for."""
+    cleaned = "".join(c for c in text[:200] if c.isprintable())
+    return fold(cleaned).split()[:max_words]
+
+
+def matching_all(words: Sequence[str], *columns):
+    """Each word appears (folded) in at least one of `columns`."""
+    return sa.and_(*(sa.or_(*(folded(c).contains(word, autoescape=True) for c in columns))
+                     for word in words))
