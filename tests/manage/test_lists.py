@@ -316,3 +316,47 @@ def test_a_garbage_outbox_cursor_shows_the_newest_messages(client, db, admin, cu
     for name in ("after", "before"):
         response = client.get("/manage/outbox", query_string={name: cursor})
         assert response.status_code == expected_status(cursor)
+
+
+# ---------------------------------------------------------------- a run's roster
+
+
+def add_cancellations(db, run, admin, first: int, count: int) -> None:
+    from lms.enrolment.models import CancelKind, Enrolment, EnrolmentState
+
+    add_people(db, first, count)
+    people = db.session.scalars(sa.select(User.id).where(
+        User.email.in_([f"person{n:03d}@example.org" for n in range(first, first + count)])))
+    now = utcnow()
+    db.session.execute(sa.insert(Enrolment), [
+        {"run_id": run.id, "user_id": user_id, "state": EnrolmentState.CANCELLED,
+         "created_at": now, "updated_at": now,
+         "cancelled_at": now - timedelta(minutes=int(user_id)), "cancelled_by_id": admin.id,
+         "cancel_kind": CancelKind.BY_ADMIN, "cancel_reason": f"reason of {user_id}"}
+        for user_id in people])
+    db.session.commit()
+
+
+def test_a_long_roster_pages_its_cancellations(client, db, admin, make_run, make_user,
+                                               query_counter):
+    run = make_run(capacity=5)
+    trainee = make_user(full_name="Still Enrolled")
+    client.submit(f"/manage/runs/{run.id}/roster/enrol", {"email": trainee.email},
+                  page=f"/manage/runs/{run.id}/roster")
+    add_cancellations(db, run, admin, 1, 3)
+    url = f"/manage/runs/{run.id}/roster"
+    with query_counter() as few:
+        assert "Still Enrolled" in text(client.get(url))
+    add_cancellations(db, run, admin, 4, 60)
+    with query_counter() as many:
+        first = text(client.get(url))
+    assert len(many) == len(few)
+    assert "Still Enrolled" in first and "Cancelled (63)" in first
+    assert "Showing 1–50 of 63" in first
+    assert first.count("reason of ") == 50
+    second_url = links(first, "next")
+    assert "cancelled_page=2" in second_url and second_url.endswith("#cancelled-heading")
+    second = text(client.get(second_url))
+    assert second.count("reason of ") == 13 and "Still Enrolled" in second
+    shown = set(re.findall(r"reason of \d+", first)) | set(re.findall(r"reason of \d+", second))
+    assert len(shown) == 63
