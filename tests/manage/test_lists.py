@@ -360,3 +360,13 @@ def test_a_long_roster_pages_its_cancellations(client, db, admin, make_run, make
     assert second.count("reason of ") == 13 and "Still Enrolled" in second
     shown = set(re.findall(r"reason of \d+", first)) | set(re.findall(r"reason of \d+", second))
     assert len(shown) == 63
+
+
+def test_the_pager_speaks_the_readers_language(client, db, admin):
+    add_people(db, 1, 1200)
+    html = text(client.get("/manage/users/?q=pager&page=2",
+                           headers={"Accept-Language": "hu"}))
+    assert "51–100 megjelenítve, összesen 1\u00a0200" in html  # 1 200: Hungarian digits
+    assert "2. oldal / 24" in html and "Következő oldal" in html and "Előző oldal" in html
+    html = text(client.get("/manage/users/?q=pager&page=2", headers={"Accept-Language": "bg"}))
+    assert "Страница 2 от 24" in html and "Следваща страница" in html
