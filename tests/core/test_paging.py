@@ -11,10 +11,10 @@ from lms.paging import (
     Page,
     decode_cursor,
     encode_cursor,
-    folded,
     matching_all,
     paginate,
     search_words,
+    word_pattern,
 )
 
 
@@ -73,7 +73,15 @@ def test_folded_text_matches_in_the_database(db, make_user):
         stmt = sa.select(User.full_name).where(
             matching_all(search_words(q), User.full_name, User.organisation))
         assert db.session.scalars(stmt).all() == [name], q
-    assert db.session.scalar(sa.select(folded(sa.literal("ÁRVÍZTŰRŐ Ёлка")))) == "arvizturo елка"
+
+
+@pytest.mark.parametrize("word", ["50%", "a_b", "x.y", "(", "[a]", "\\", "a|b", "^$", "*+?", "{2}",
+                                  "łódź", "Ørsted"])
+def test_search_patterns_take_every_character_literally(db, make_user, word):
+    user = make_user(full_name=f"Name {word} End")
+    make_user(full_name="Name zzz End")
+    stmt = sa.select(User.id).where(matching_all(search_words(word), User.full_name))
+    assert db.session.scalars(stmt).all() == [user.id], word_pattern(search_words(word)[0])
 
 
 def test_paginate_counts_once_and_clamps_the_page(db, make_user, query_counter):
