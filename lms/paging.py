@@ -90,15 +90,29 @@ def page_args(args: Mapping, default_size: int = PAGE_SIZE) -> tuple[int, int]:
 
 def paginate(stmt: sa.Select, number: int = 1, size: int = PAGE_SIZE) -> Page:
     """Page `number` of the rows of `stmt` (which must be ordered to a total order, e.g.
-    ending in the id). Two queries whatever the size of the list: the count, the page.
-    A number past the end gives the last page."""
+    ending in the id), and how many rows there are in all.
+
+    One query, the total counted alongside by a window function (a search reads the
+    table once, not once for the count and again for the page). Only a page with no
+    rows asks again: the count, then, for a number past the end, the last page."""
     size = max(1, min(size, MAX_PAGE_SIZE))
-    counted = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    total = db.session.scalar(counted) or 0
-    last = max(1, math.ceil(total / size))
-    number = max(1, min(number, last))
-    items = list(db.session.scalars(stmt.offset((number - 1) * size).limit(size)).unique())
-    return Page(items=items, number=number, size=size, total=total)
+    counted = stmt.add_columns(sa.func.count().over().label("rows_in_all"))
+
+    def read(page_number: int) -> list:
+        offset = (page_number - 1) * size
+        return list(db.session.execute(counted.offset(offset).limit(size)).unique())
+
+    rows = read(number) if number <= INT_MAX // size else []
+    if rows:
+        total = rows[0][-1]
+    else:
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        last = max(1, math.ceil(total / size))
+        if number != last and total:
+            number, rows = last, read(last)
+        number = min(number, last)
+    return Page(items=[row[0] for row in rows], number=number, size=size, total=total)
 
 
 # ---------------------------------------------------------------- keyset pages
