@@ -88,31 +88,40 @@ def page_args(args: Mapping, default_size: int = PAGE_SIZE) -> tuple[int, int]:
     return number, size
 
 
-def paginate(stmt: sa.Select, number: int = 1, size: int = PAGE_SIZE) -> Page:
+def paginate(stmt: sa.Select, number: int = 1, size: int = PAGE_SIZE,
+             searched: bool = False) -> Page:
     """Page `number` of the rows of `stmt` (which must be ordered to a total order, e.g.
-    ending in the id), and how many rows there are in all.
+    ending in the id), and how many rows there are in all. A number past the end gives
+    the last page.
 
-    One query, the total counted alongside by a window function (a search reads the
-    table once, not once for the count and again for the page). Only a page with no
-    rows asks again: the count, then, for a number past the end, the last page."""
+    Two queries: the count, the page (whose sort keeps only the page's rows). With
+    `searched` (a filter that must read every row, such as a text search) the total is
+    counted in the page's own query by a window function, so the rows are read once,
+    not twice; only a page with no rows then asks again."""
     size = max(1, min(size, MAX_PAGE_SIZE))
-    counted = stmt.add_columns(sa.func.count().over().label("rows_in_all"))
 
-    def read(page_number: int) -> list:
-        offset = (page_number - 1) * size
-        return list(db.session.execute(counted.offset(offset).limit(size)).unique())
-
-    rows = read(number) if number <= INT_MAX // size else []
-    if rows:
-        total = rows[0][-1]
-    else:
-        total = db.session.scalar(
+    def count() -> int:
+        return db.session.scalar(
             sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-        last = max(1, math.ceil(total / size))
-        if number != last and total:
-            number, rows = last, read(last)
+
+    def read(query: sa.Select, page_number: int) -> list:
+        offset = (page_number - 1) * size
+        return list(db.session.execute(query.offset(offset).limit(size)).unique())
+
+    if searched:
+        counted = stmt.add_columns(sa.func.count().over().label("rows_in_all"))
+        rows = read(counted, number) if number <= INT_MAX // size else []
+        total = rows[0][-1] if rows else count()
+    else:
+        counted, total = stmt, count()
+        rows = None
+    last = max(1, math.ceil(total / size))
+    if rows is None or (not rows and number > last and total):
         number = min(number, last)
-    return Page(items=[row[0] for row in rows], number=number, size=size, total=total)
+        rows = read(counted, number)
+    number = min(number, last)
+    items = [row[0] for row in rows]
+    return Page(items=items, number=number, size=size, total=total)
 
 
 # ---------------------------------------------------------------- keyset pages

@@ -91,7 +91,7 @@ def courses():
     words = paging.search_words(q)
     if words:
         stmt = stmt.where(paging.matching_all(words, Course.code, Course.title))
-    page = paging.paginate(stmt, *paging.page_args(request.args))
+    page = paging.paginate(stmt, *paging.page_args(request.args), searched=bool(words))
     # How many runs each course of the page has: one grouped count over those courses only.
     run_counts = dict(db.session.execute(
         sa.select(Run.course_id, sa.func.count(Run.id))
@@ -180,7 +180,7 @@ def users():
     if words:
         stmt = stmt.where(paging.matching_all(words, User.full_name, User.email,
                                               User.organisation))
-    page = paging.paginate(stmt, *paging.page_args(request.args))
+    page = paging.paginate(stmt, *paging.page_args(request.args), searched=bool(words))
     return render_template("manage/users.html", page=page, users=page.items, role=role,
                            q=q[:200], confirm_form=ConfirmForm())
 

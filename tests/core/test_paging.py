@@ -84,18 +84,20 @@ def test_search_patterns_take_every_character_literally(db, make_user, word):
     assert db.session.scalars(stmt).all() == [user.id], word_pattern(search_words(word)[0])
 
 
-def test_paginate_counts_in_the_same_query_and_clamps_the_page(db, make_user, query_counter):
+@pytest.mark.parametrize("searched, statements_per_page", [(False, 2), (True, 1)])
+def test_paginate_counts_and_clamps_the_page(db, make_user, query_counter, searched,
+                                             statements_per_page):
     for n in range(5):
         make_user(full_name=f"Person {n}")
     stmt = sa.select(User).order_by(User.full_name, User.id)
     with query_counter() as statements:
-        page = paginate(stmt, number=2, size=2)
-    assert len(statements) == 1
+        page = paginate(stmt, number=2, size=2, searched=searched)
+    assert len(statements) == statements_per_page
     assert (page.number, page.pages, page.total) == (2, 3, 5)
     assert [u.full_name for u in page.items] == ["Person 2", "Person 3"]
-    page = paginate(stmt, number=99, size=2)
+    page = paginate(stmt, number=99, size=2, searched=searched)
     assert (page.number, page.pages, page.total) == (3, 3, 5)
     assert [u.full_name for u in page.items] == ["Person 4"]
     assert (page.first_index, page.last_index) == (5, 5)
-    page = paginate(stmt.where(User.full_name == "nobody"), number=3, size=2)
+    page = paginate(stmt.where(User.full_name == "nobody"), number=3, size=2, searched=searched)
     assert (page.number, page.pages, page.total, page.items) == (1, 1, 0, [])
