@@ -202,6 +202,8 @@ def keyset_page(stmt: sa.Select, columns: Sequence, kinds: Sequence[type],
             stmt = stmt.where(_beyond(columns, after_key, older=True))
         ordered = stmt.order_by(*(c.desc() for c in columns))
     rows = list(db.session.scalars(ordered.limit(size + 1)).unique())
+    if before_key is not None and not rows:  # nothing newer: the newest are the start
+        return keyset_page(stmt, columns, kinds, size=size)
     more, rows = len(rows) > size, rows[:size]
 
     def key(row) -> str:

@@ -101,3 +101,27 @@ def test_paginate_counts_and_clamps_the_page(db, make_user, query_counter, searc
     assert (page.first_index, page.last_index) == (5, 5)
     page = paginate(stmt.where(User.full_name == "nobody"), number=3, size=2, searched=searched)
     assert (page.number, page.pages, page.total, page.items) == (1, 1, 0, [])
+
+
+def test_keyset_slices_walk_back_and_forth(db, make_user):
+    from lms.paging import keyset_page
+
+    users = [make_user(full_name=f"Person {n}") for n in range(7)]
+    stmt = sa.select(User)
+    ids = [u.id for u in reversed(users)]
+
+    def slice_ids(**cursor):
+        found = keyset_page(stmt, (User.id,), (int,), size=3, **cursor)
+        return [u.id for u in found.items], found
+
+    first, start = slice_ids()
+    assert first == ids[:3] and start.at_start and start.newer is None
+    second, middle = slice_ids(after=start.older)
+    assert second == ids[3:6] and not middle.at_start
+    third, end = slice_ids(after=middle.older)
+    assert third == ids[6:] and end.older is None
+    assert slice_ids(before=end.newer)[0] == second
+    assert slice_ids(before=middle.newer)[0] == first
+    # A cursor beyond the newest row: the newest rows, as at the start.
+    newest, again = slice_ids(before=encode_cursor([ids[0] + 100]))
+    assert newest == first and again.at_start
