@@ -370,3 +370,20 @@ def test_the_pager_speaks_the_readers_language(client, db, admin):
     assert "2. oldal / 24" in html and "Következő oldal" in html and "Előző oldal" in html
     html = text(client.get("/manage/users/?q=pager&page=2", headers={"Accept-Language": "bg"}))
     assert "Страница 2 от 24" in html and "Следваща страница" in html
+
+
+def test_a_centre_administrator_sees_only_their_runs_whatever_the_centre_asked(
+        client, auth, db, make_user, make_run, two_centres):
+    szolnok, razgrad = two_centres
+    own = make_run(centre=szolnok)
+    other = make_run(centre=razgrad)
+    local = make_user(role=Role.ADMIN, email="local@example.org")
+    local.centre_id = szolnok.id
+    db.session.commit()
+    auth.login(local)
+    response = client.get(f"/manage/runs/?centre={razgrad.id}")
+    assert response.status_code == 200
+    html = text(response)
+    assert f'href="/manage/runs/{own.id}"' in html
+    assert f'href="/manage/runs/{other.id}"' not in html
+    assert 'id="centre-filter"' not in html  # one centre: nothing to choose
