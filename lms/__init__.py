@@ -104,6 +104,10 @@ def _register_blueprints(app: Flask) -> None:
     from lms.evidence import routes as _evidence_routes  # noqa: F401
     from lms.manage import bp as manage_bp
     from lms.manage import routes as _manage_routes  # noqa: F401
+    from lms.programmes import bp as programmes_bp
+    from lms.programmes import routes as _programmes_routes  # noqa: F401
+    from lms.reports import bp as reports_bp
+    from lms.reports import routes as _reports_routes  # noqa: F401
     from lms.trainers import bp as trainers_bp
     from lms.trainers import routes as _trainers_routes  # noqa: F401
 
@@ -116,6 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(calendars_bp)
+    app.register_blueprint(programmes_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
 
 

@@ -86,6 +86,7 @@ ACCESS: dict[str, Rule] = {
     "enrolment.dashboard": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     "enrolment.enrol": _rule(MEMBERS),
     "enrolment.cancel": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "programmes.withdraw_consent": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     "certificates.download": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN_CENTRE),
     "certificates.transcript": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     # trainers
@@ -102,7 +103,7 @@ ACCESS: dict[str, Rule] = {
         "manage.centres", "manage.edit_centre", "manage.courses", "manage.edit_course",
         "manage.course_status", "manage.users", "manage.new_user", "manage.edit_user",
         "manage.confirm_user", "manage.reinvite_user",
-        "manage.audit_log", "manage.audit_csv",
+        "manage.audit_log", "manage.audit_csv", "programmes.edit_programme",
     )},
     # administrators; one scoped to a centre reaches only that centre's records
     **{endpoint: _rule(ADMINS, admin=OWN_CENTRE) for endpoint in (
@@ -119,6 +120,10 @@ ACCESS: dict[str, Rule] = {
         # centre's runs (lms.notifications.outbox; checked again by the view)
         "manage.outbox_list", "manage.resend_message", "manage.resend_failing",
         "trainers.assignments", "trainers.remove",
+        # the programmes, to put a centre's runs in them and read their reports
+        "programmes.programme_list",
+        # a programme's indicator report; a scoped administrator's shows their centre only
+        "reports.indicator_page", "reports.indicator_xlsx", "reports.indicator_pdf",
     )},
 }
 

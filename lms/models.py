@@ -17,6 +17,7 @@ from lms.courses.models import (
 from lms.enrolment.models import CancelKind, Enrolment, EnrolmentEvent, EnrolmentState, Outcome
 from lms.evidence.models import DocumentBlob, SignedSheet
 from lms.notifications.models import Notification
+from lms.programmes.models import Programme
 from lms.trainers.models import TrainerAssignment, TrainerRole
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "EnrolmentEvent",
     "EnrolmentState",
     "Notification",
+    "Programme",
     "Outcome",
     "Role",
     "Run",

@@ -56,6 +56,13 @@ from lms.evidence.services import upload_signed_sheet  # noqa: E402
 from lms.extensions import db as _db  # noqa: E402
 from lms.notifications.ics import PRODID  # noqa: E402
 from lms.notifications.models import Notification  # noqa: E402
+from lms.programmes.models import (  # noqa: E402
+    Education,
+    Gender,
+    LabourStatus,
+    ParticipantData,
+)
+from lms.programmes.services import save_programme  # noqa: E402
 from lms.trainers.models import TrainerRole  # noqa: E402
 from lms.trainers.services import assign_trainer  # noqa: E402
 
@@ -362,7 +369,30 @@ def tiny_pdf(width: int = 200) -> bytes:
 
 
 @pytest.fixture
-def world(db, make_user, make_course, make_run):
+def make_programme(db):
+    counter = iter(range(1, 10_000))
+
+    def make(**fields):
+        n = next(counter)
+        values = dict(
+            code=f"TÁMOP-5.1.3-09/{n}", name=f"Programme {n}", funder="Európai Szociális Alap",
+            starts_on=date(2026, 1, 1), ends_on=date(2028, 12, 31),
+            acknowledgement_hu="A képzés az Európai Szociális Alap támogatásával valósult meg.",
+            acknowledgement_bg="Обучението се провежда с подкрепата на Европейския социален фонд.",
+            acknowledgement_en="The training is supported by the European Social Fund.",
+            asks_participant_data=True, target_participants=None, target_completions=None,
+            target_hours=None, target_long_runs=None, target_short_runs=None, active=True,
+        )
+        values.update(fields)
+        programme = save_programme(None, **values)
+        db.session.commit()
+        return programme
+
+    return make
+
+
+@pytest.fixture
+def world(db, make_user, make_course, make_run, make_programme):
     users = {role: make_user(role=Role(role)) for role in ("trainee", "trainer", "admin")}
     run = make_run(publish=False)
     published = make_run()
@@ -377,6 +407,11 @@ def world(db, make_user, make_course, make_run):
     start_feed(users["trainee"])
     sheet = upload_signed_sheet(published.sessions[0], tiny_pdf(), "sheet.pdf",
                                 users["trainer"], now)
+    # someone else's answers to a programme's questions, given with the consent
+    answers = ParticipantData(enrolment=other, gender=Gender.FEMALE, birth_year=1980,
+                              labour_status=LabourStatus.EMPLOYED, education=Education.ISCED_5_8,
+                              sensitive_consent=True, consent_text="I agree", consent_at=now)
+    db.session.add(answers)
     db.session.commit()
     return {
         "users": users,
@@ -399,6 +434,8 @@ def world(db, make_user, make_course, make_run):
             "foreign_run_id": foreign.id,
             "foreign_session_id": foreign.sessions[0].id,
             "signed_sheet_id": sheet.id,
+            "programme_id": make_programme().id,
+            "participant_data_id": answers.id,
             # the news of the world's trainee's enrolment, still in the outbox
             "notification_id": db.session.scalar(
                 sa.select(Notification.id)
@@ -457,6 +494,7 @@ def closed_run(db, make_user, make_centre, make_course, make_run):
         language="bg",
         names=("Мария Петрова", "Szőke Tünde", "Иван Георгиев"),
         trainer=None,
+        programme=None,
     ):
         day = date.today() - timedelta(days=10)
         run = make_run(
@@ -466,6 +504,7 @@ def closed_run(db, make_user, make_centre, make_course, make_run):
             language=language,
             funding_note="Швейцарско-българска програма за сътрудничество",
             sessions=[(day + timedelta(days=i), time(9), time(15), 360) for i in range(4)],
+            programme_id=programme.id if programme else None,
         )
         admin = make_user(role="admin")
         if trainer is not None:

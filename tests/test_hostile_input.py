@@ -11,6 +11,7 @@ what was stored escaped, with spreadsheet cells neutralised.
 import csv
 import io
 import re
+import zipfile
 from html.parser import HTMLParser
 
 import pytest
@@ -109,7 +110,7 @@ def assert_escaped(body: str, where: str) -> None:
 
 
 PAGES = sorted({t for m, t, _e in ROUTES if m == "GET"
-                and not t.endswith((".pdf", ".csv", ".xlsx")) and "{bad_token}" not in t
+                and not t.endswith((".pdf", ".csv", ".xlsx", ".zip")) and "{bad_token}" not in t
                 and "/signed-sheets/" not in t})  # a scan's download, not a page
 
 
@@ -159,6 +160,9 @@ def test_every_form_refuses_or_escapes_hostile_input(app, client, auth, certific
             for row in sheet.iter_rows(min_row=2, values_only=True):
                 for cell in row:
                     assert not (isinstance(cell, str) and cell.startswith(("=", "+", "@"))), url
+        elif url.endswith(".zip") and response.status_code == 200:
+            with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+                assert archive.testzip() is None, url
         elif url.endswith(".pdf") or "/signed-sheets/" in url and response.status_code == 200:
             assert PdfReader(io.BytesIO(response.data)).pages, url
         else:

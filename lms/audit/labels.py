@@ -15,7 +15,8 @@ KINDS = {
     "Course": _l("Course"), "CourseModule": _l("Course module"), "Centre": _l("Centre"),
     "TrainerAssignment": _l("Trainer assignment"), "User": _l("Person"),
     "Notification": _l("E-mail message"), "SignedSheet": _l("Signed sign-in sheet"),
-    "DocumentBlob": _l("Stored document"),
+    "DocumentBlob": _l("Stored document"), "Programme": _l("Programme"),
+    "ParticipantData": _l("Participant data"),
 }
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
 
@@ -53,6 +54,7 @@ FIELD_LABELS = {
         "certificate_style": _l("Certificate style"),
         "certificate_bilingual": _l("Bilingual certificate"),
         "registration_number": _l("Registration number"), "funding_note": _l("Funding note"),
+        "programme_id": _l("Programme"),
         "published_at": _l("Published at"), "closed_at": _l("Closed at"),
         "closed_by_id": _l("Closed by"),
     },
@@ -102,6 +104,30 @@ FIELD_LABELS = {
         "centre_id": _l("Administers centre"),
     },
     "Notification": {"state": _l("Delivery")},
+    "Programme": {
+        "code": _l("Code"), "name": _l("Name"), "funder": _l("Funder"),
+        "starts_on": _l("Period starts"), "ends_on": _l("Period ends"),
+        "acknowledgement_hu": _l("Acknowledgement in Hungarian"),
+        "acknowledgement_bg": _l("Acknowledgement in Bulgarian"),
+        "acknowledgement_en": _l("Acknowledgement in English"),
+        "asks_participant_data": _l("Asks the ESF+ indicator data"),
+        "target_participants": _l("Target: participants"),
+        "target_completions": _l("Target: completions"),
+        "target_hours": _l("Target: hours delivered"),
+        "target_long_runs": _l("Target: 60-hour trainings"),
+        "target_short_runs": _l("Target: 24-hour trainings"),
+        "created_at": _l("Created at"),
+    },
+    "ParticipantData": {
+        "gender": _l("Gender"), "birth_year": _l("Year of birth"),
+        "labour_status": _l("Labour-market status"), "education": _l("Education"),
+        "sensitive_consent": _l("Consent to the optional questions"),
+        "consent_text": _l("Consent as worded"), "consent_language": _l("Consent's language"),
+        "consent_at": _l("Consent given at"), "disability": _l("Disability"),
+        "foreign_background": _l("Foreign background"), "minority": _l("Minority"),
+        "homeless": _l("Homelessness"), "rural": _l("Rural area"),
+        "answered_at": _l("Answered at"),
+    },
 }
 # What an event records beside its record (see record_event's callers).
 DETAIL_LABELS = {

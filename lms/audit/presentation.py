@@ -39,6 +39,7 @@ from lms.enrolment.models import Enrolment
 from lms.extensions import db
 from lms.i18n import LANGUAGE_NAMES
 from lms.i18n import gettext as _
+from lms.programmes.models import Programme
 from lms.trainers.models import TrainerAssignment
 
 SHORT = 80  # characters of a long text shown in the table; all of it in its title
@@ -87,7 +88,7 @@ class Line:
 def _models() -> dict[str, type]:
     return {cls.__name__: cls for cls in (User, Centre, Course, CourseModule, Run, Session,
                                           Enrolment, TrainerAssignment, AttendanceMark,
-                                          Certificate)}
+                                          Certificate, Programme)}
 
 
 def _foreign_keys() -> dict[tuple[str, str], str]:
@@ -105,7 +106,7 @@ def _foreign_keys() -> dict[tuple[str, str], str]:
 FOREIGN_KEYS = _foreign_keys()
 # Loaded in this order, so each kind's references are known before the kinds they name.
 LOAD_ORDER = ("AttendanceMark", "Certificate", "TrainerAssignment", "CourseModule",
-              "Enrolment", "Session", "Run", "User", "Course", "Centre")
+              "Enrolment", "Session", "Run", "User", "Course", "Centre", "Programme")
 
 
 class Records:
@@ -225,6 +226,7 @@ class Records:
             "User": lambda: _("Person %(name)s", name=obj.full_name),
             "Centre": lambda: _("Centre %(name)s", name=obj.name),
             "Course": lambda: _("Course %(code)s %(title)s", code=obj.code, title=obj.title),
+            "Programme": lambda: _("Programme %(code)s", code=obj.code),
         }[kind]()
 
     def short_name(self, kind: str, id_) -> str:
@@ -235,7 +237,7 @@ class Records:
         return {
             "User": lambda: obj.full_name, "Run": lambda: self.run_name(obj.id),
             "Centre": lambda: obj.name, "Course": lambda: f"{obj.code} {obj.title}",
-            "Certificate": lambda: obj.serial,
+            "Certificate": lambda: obj.serial, "Programme": lambda: obj.code,
         }.get(kind, lambda: self.name(kind, id_))()
 
     def url(self, kind: str, id_) -> str | None:
@@ -257,6 +259,7 @@ class Records:
             "User": ("manage.edit_user", {"user_id": obj.id}),
             "Centre": ("manage.edit_centre", {"centre_id": obj.id}),
             "Course": ("manage.edit_course", {"course_id": obj.id}),
+            "Programme": ("programmes.edit_programme", {"programme_id": obj.id}),
             "CourseModule": ("manage.edit_course",
                              {"course_id": getattr(obj, "course_id", None)}),
         }.get(kind)

@@ -74,7 +74,7 @@ def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
         "accreditation_number": course.accreditation_number,
         "credit_points": course.credit_points,
         "registration_number": run.registration_number,
-        "funding_note": run.funding_note,
+        "funding_note": run.funding_line,
         "language": run.language,
         "style": run.certificate_style.value,
         "bilingual": run.certificate_bilingual,

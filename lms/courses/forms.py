@@ -222,9 +222,16 @@ class RunForm(Form):
         default=True,
     )
     registration_number = StringField(_l("Registration number"), validators=[Length(max=100)])
+    programme_id = SelectField(
+        _l("Programme"),
+        coerce=int,
+        description=_l("The programme that funds the run: its certificates and sign-in "
+                       "sheets print its acknowledgement, and its reports count the run."),
+    )
     funding_note = StringField(
         _l("Funding acknowledgement"),
-        description=_l("Printed on certificates, e.g. the programme that funds the training."),
+        description=_l("Printed on certificates when the run is in no programme, or its "
+                       "programme has no acknowledgement."),
         validators=[Length(max=500)],
     )
 
@@ -244,7 +251,7 @@ class RunForm(Form):
                 "registration_number",
                 "funding_note",
             )
-        }
+        } | {"programme_id": self.programme_id.data or None}
 
 
 class SessionForm(Form):

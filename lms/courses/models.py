@@ -164,6 +164,10 @@ class Run(db.Model):
     )
     registration_number: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     funding_note: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    # The programme that funds it, if any: its acknowledgement then replaces funding_note.
+    programme_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programme.id"), nullable=True, index=True
+    )
     status: Mapped[RunStatus] = mapped_column(
         str_enum(RunStatus, "run_status"), nullable=False, default=RunStatus.DRAFT
     )
@@ -177,6 +181,7 @@ class Run(db.Model):
 
     course: Mapped[Course] = relationship(back_populates="runs")
     centre: Mapped[Centre] = relationship()
+    programme: Mapped["Programme | None"] = relationship()  # noqa: F821
     cancelled_by: Mapped["User | None"] = relationship(foreign_keys=[cancelled_by_id])  # noqa: F821
     closed_by: Mapped["User | None"] = relationship(foreign_keys=[closed_by_id])  # noqa: F821
     sessions: Mapped[list["Session"]] = relationship(
@@ -205,6 +210,14 @@ class Run(db.Model):
     @property
     def scheduled_hours(self) -> Decimal:
         return minutes_to_hours(self.scheduled_minutes)
+
+    @property
+    def funding_line(self) -> str:
+        """What the run's certificates and sign-in sheets print about who funds it: its
+        programme's acknowledgement in the run's language, else its own funding note."""
+        if self.programme is not None:
+            return self.programme.acknowledgement(self.language) or self.funding_note
+        return self.funding_note
 
     @property
     def zone(self) -> ZoneInfo:

@@ -11,6 +11,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.formtools import options
 from lms.i18n import gettext as _
+from lms.programmes.services import runs_asking_participant_data
 
 
 def _filter_form() -> tuple[CatalogueFilterForm, services.CatalogueFilters]:
@@ -59,4 +60,5 @@ def course(code: str):
     if course is None:
         abort(404)
     runs = services.upcoming_runs(course, utcnow())
-    return render_template("courses/course.html", course=course, runs=runs, preview=preview)
+    return render_template("courses/course.html", course=course, runs=runs, preview=preview,
+                           asking=runs_asking_participant_data(runs))

@@ -25,6 +25,7 @@ from lms.courses.models import (
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.programmes.models import Programme
 from lms.templating import format_clock, format_day, format_hours
 
 FORMATS = ("60", "24", "other")
@@ -310,6 +311,7 @@ def save_run(run: Run | None, course: Course, centre: Centre, **fields) -> Run:
         fields.get("enrolment_closes"),
         run.first_date if run is not None else None,
     )
+    _check_programme(run, fields.get("programme_id"))
     run = run or Run(status=RunStatus.DRAFT, enrolled_count=0)
     run.course = course
     run.centre = centre
@@ -318,6 +320,14 @@ def save_run(run: Run | None, course: Course, centre: Centre, **fields) -> Run:
     db.session.add(run)
     db.session.flush()
     return run
+
+
+def _check_programme(run: Run | None, programme_id: int | None) -> None:
+    if programme_id is None or (run is not None and run.programme_id == programme_id):
+        return
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or not programme.active:
+        raise DomainError(_("Choose an active programme."), "programme_id")
 
 
 def publish_problems(run: Run) -> list[str]:

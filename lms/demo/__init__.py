@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from lms.attendance.models import AttendanceMark, AttendanceStatus
 from lms.attendance.services import MarkInput, close_run, mark_session
@@ -36,7 +37,9 @@ from lms.demo.data import (
     ENROLMENT_LEAD,
     ENROLMENTS,
     HOLIDAYS,
+    PARTICIPANT_ANSWERS,
     PAST_ENROLMENTS,
+    PROGRAMMES,
     ROOMS,
     RUNS,
     SLOTS,
@@ -45,8 +48,11 @@ from lms.demo.data import (
     RunSpec,
     UserSpec,
 )
+from lms.enrolment.models import Enrolment
 from lms.enrolment.services import enrol, find_enrolment
 from lms.extensions import db
+from lms.programmes.models import Programme
+from lms.programmes.services import record_participant_data, save_programme
 from lms.trainers.models import TrainerAssignment, TrainerRole
 from lms.trainers.services import assign_trainer
 
@@ -83,9 +89,11 @@ def load_demo(today: date) -> DemoSummary:
     for course_spec in COURSES:
         courses[course_spec.code], created = _ensure_course(course_spec)
         summary.courses += created
+    programmes = {country: _ensure_programme(fields) for country, fields in PROGRAMMES.items()}
     for run_spec in RUNS:
+        centre = centres[run_spec.centre]
         summary.runs += _ensure_run(
-            run_spec, courses[run_spec.course], centres[run_spec.centre], today
+            run_spec, courses[run_spec.course], centre, today, programmes[centre.country]
         )
     for user_spec in USERS:
         summary.users += _ensure_user(user_spec)
@@ -94,7 +102,20 @@ def load_demo(today: date) -> DemoSummary:
     _ensure_assignments()
     summary.enrolments += _ensure_past_run_attendance()
     summary.certificates += _ensure_closed_run()
+    _ensure_participant_answers()
     return summary
+
+
+def _ensure_participant_answers() -> None:
+    """The demo trainees' answers in the runs of programmes that ask them."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment).join(Enrolment.run).join(Run.programme)
+        .where(Programme.asks_participant_data.is_(True)))
+    for enrolment in enrolments:
+        answers = PARTICIPANT_ANSWERS.get(enrolment.user.email)
+        if answers is not None and enrolment.participant_data is None:
+            with force_locale("hu"):  # the consent worded as they read it
+                record_participant_data(enrolment, answers, "hu", enrolment.created_at)
 
 
 def _ensure_centre(fields: dict[str, str]) -> tuple[Centre, bool]:
@@ -116,14 +137,21 @@ def _ensure_course(spec: CourseSpec) -> tuple[Course, bool]:
     return set_course_status(course, CourseStatus.PUBLISHED), True
 
 
-def _ensure_run(spec: RunSpec, course: Course, centre: Centre, today: date) -> bool:
+def _ensure_programme(fields: dict[str, object]) -> Programme:
+    existing = db.session.scalar(sa.select(Programme).where(Programme.code == fields["code"]))
+    return existing if existing is not None else save_programme(None, **fields)
+
+
+def _ensure_run(spec: RunSpec, course: Course, centre: Centre, today: date,
+                programme: Programme) -> bool:
     existing = db.session.scalar(
         sa.select(Run.id).where(Run.course_id == course.id, Run.centre_id == centre.id).limit(1)
     )
     if existing is not None:
         return False
     days = _session_days(today + timedelta(weeks=spec.weeks), spec, course, centre.country)
-    run = save_run(None, course, centre, **_run_fields(spec, centre, days[0], today))
+    run = save_run(None, course, centre, **_run_fields(spec, centre, days[0], today),
+                   programme_id=programme.id)
     slot = SLOTS[spec.slot]
     topics = _session_topics(course, slot.minutes, len(days))
     for day, topic in zip(days, topics, strict=True):

@@ -1,6 +1,6 @@
 """The demo's content: centres, courses, run plans and people (data only)."""
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import NamedTuple
 
 from lms.auth.models import Role
@@ -154,6 +154,36 @@ COUNTRY_RUN_FIELDS: dict[str, dict[str, object]] = {
             "Обучението се провежда с финансовата подкрепа на "
             "Българо-швейцарската програма за сътрудничество."
         ),
+    },
+}
+
+# The programmes that fund the demo's runs, by the country of the run's centre.
+PROGRAMMES: dict[str, dict[str, object]] = {
+    "HU": {
+        "code": "EFOP Plusz-3.2.1-24", "name": "Szociális szakemberek továbbképzése",
+        "funder": "Európai Szociális Alap Plusz", "starts_on": date(2025, 1, 1),
+        "ends_on": date(2028, 12, 31),
+        "acknowledgement_hu": "A képzés az Európai Unió támogatásával, az Európai Szociális Alap "
+                              "Plusz társfinanszírozásával valósul meg.",
+        "acknowledgement_bg": "",
+        "acknowledgement_en": "Co-funded by the European Union through the European Social "
+                              "Fund Plus.",
+        "asks_participant_data": True, "target_participants": 400,
+        "target_completions": 340, "target_hours": 12000, "target_long_runs": 6,
+        "target_short_runs": 10, "active": True,
+    },
+    "BG": {
+        "code": "BG-CH-RAZ-2026", "name": "Ресурсен център за социални услуги – Разград",
+        "funder": "Българо-швейцарска програма за сътрудничество",
+        "starts_on": date(2026, 1, 1), "ends_on": date(2027, 12, 31),
+        "acknowledgement_hu": "",
+        "acknowledgement_bg": "Обучението се провежда с финансовата подкрепа на "
+                              "Българо-швейцарската програма за сътрудничество.",
+        "acknowledgement_en": "Supported by a grant from Switzerland through the Swiss "
+                              "contribution to the enlarged European Union.",
+        "asks_participant_data": False, "target_participants": 120,
+        "target_completions": 100, "target_hours": None, "target_long_runs": None,
+        "target_short_runs": 5, "active": True,
     },
 }
 
@@ -694,6 +724,32 @@ PAST_ENROLMENTS: tuple[str, ...] = (
     "boglarka.kiss@forras.example",
     "daniel.gulyas@forras.example",
 )
+
+# What the Hungarian trainees answered to the ESF+ questions of their programme's runs
+# (gender, year of birth, labour-market status, education; consent and one sensitive
+# answer for some), so the indicator report has something to show.
+PARTICIPANT_ANSWERS: dict[str, dict[str, object]] = {
+    "gyongyver.torok@forras.example": {"gender": "female", "birth_year": 1978,
+                                       "labour_status": "employed", "education": "isced_5_8",
+                                       "sensitive_consent": True, "rural": "yes"},
+    "erzsebet.szucs@forras.example": {"gender": "female", "birth_year": 1969,
+                                      "labour_status": "employed", "education": "isced_5_8"},
+    "peter.biro@forras.example": {"gender": "male", "birth_year": 1991,
+                                  "labour_status": "employed", "education": "isced_3_4",
+                                  "sensitive_consent": True, "minority": "yes"},
+    "aniko.fuzi@forras.example": {"gender": "female", "birth_year": 1996,
+                                  "labour_status": "unemployed", "education": "isced_5_8"},
+    "boglarka.kiss@forras.example": {"gender": "female", "birth_year": 1985,
+                                     "labour_status": "employed", "education": "isced_5_8",
+                                     "sensitive_consent": True, "disability": "undisclosed"},
+    "daniel.gulyas@forras.example": {"gender": "male", "birth_year": 1962,
+                                     "labour_status": "long_term_unemployed",
+                                     "education": "isced_0_2"},
+    "odon.lorincz@forras.example": {"gender": "male", "birth_year": 1958,
+                                    "labour_status": "employed", "education": "isced_5_8"},
+    "tunde.szoke@forras.example": {"gender": "female", "birth_year": 1983,
+                                   "labour_status": "inactive", "education": "isced_3_4"},
+}
 
 # The closed run, its trainees, and the one who missed a day (so did not complete).
 CLOSED_RUN: tuple[str, str] = ("RAZ-SUP-24", "RAZ")

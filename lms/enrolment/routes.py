@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from lms import paging
@@ -30,6 +31,9 @@ from lms.i18n import gettext as _
 from lms.i18n import viewer_zone
 from lms.notifications.services import mark_seen, recent_for
 from lms.pipeline import perform
+from lms.programmes import services as participants
+from lms.programmes.forms import ParticipantForm
+from lms.programmes.models import SENSITIVE
 from lms.templating import format_day
 
 
@@ -77,21 +81,55 @@ def enrolment_open(run) -> bool:
     return services.window_is_open(run, utcnow())
 
 
-@bp.route("/runs/<int:run_id>/enrol", methods=["POST"])
+@bp.route("/runs/<int:run_id>/enrol", methods=["GET", "POST"])
 @login_required
 def enrol(run_id: int):
     run = db.get_or_404(Run, run_id)
     if run.status == RunStatus.DRAFT:
         abort(404)
+    if participants.asks_participant_data(run):
+        return _enrol_with_answers(run)
+    if request.method == "GET":  # nothing to ask: the course page's button enrols
+        return redirect(url_for("courses.course", code=run.course.code) + f"#run-{run.id}")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     done = perform(lambda: services.enrol(current_user, run, utcnow()))
     if done:
-        enrolment = done.value
-        position = waitlist_positions([enrolment]).get(enrolment.id)
-        flash(outcome_message(enrolment, position), "success")
-        return redirect(url_for("enrolment.dashboard"))
+        return _enrolled(done.value)
     return redirect(url_for("courses.course", code=run.course.code) + f"#run-{run.id}")
+
+
+def _enrolled(enrolment: Enrolment):
+    position = waitlist_positions([enrolment]).get(enrolment.id)
+    flash(outcome_message(enrolment, position), "success")
+    return redirect(url_for("enrolment.dashboard"))
+
+
+def _enrol_with_answers(run: Run):
+    """A run of a programme that asks the ESF+ indicator data: the questions, then the
+    enrolment and the answers in one transaction."""
+    programme = run.programme
+    previous = participants.last_answers(current_user) if request.method == "GET" else None
+    form = ParticipantForm(obj=previous)
+    if previous is not None:  # filled in from the last answers; the consent asked anew
+        form.sensitive_consent.data = False
+        for name in SENSITIVE:
+            getattr(form, name).data = None
+    if form.validate_on_submit():
+        now = utcnow()
+
+        def enrol_and_answer() -> Enrolment:
+            enrolment = services.enrol(current_user, run, now)
+            participants.record_participant_data(enrolment, form.answers(), str(get_locale()),
+                                                 now)
+            return enrolment
+
+        done = perform(enrol_and_answer, form)
+        if done:
+            return _enrolled(done.value)
+    return render_template("programmes/enrol.html", run=run, programme=programme, form=form,
+                           consent=participants.consent_wording(programme),
+                           kept_until=participants.kept_until(programme))
 
 
 @bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
@@ -117,7 +155,8 @@ def dashboard():
     data = services.dashboard(current_user, utcnow())
     notices = recent_for(current_user)
     page = render_template(
-        "enrolment/dashboard.html", data=data, notices=notices, cancel_form=CancelEnrolmentForm()
+        "enrolment/dashboard.html", data=data, notices=notices, cancel_form=CancelEnrolmentForm(),
+        consents=participants.consents_of(current_user), confirm_form=ConfirmForm(),
     )
     perform(lambda: mark_seen(notices))
     return page

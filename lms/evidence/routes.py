@@ -1,6 +1,10 @@
 """The evidence pack of a closed run, for its administrators."""
 
-from flask import redirect, send_file, url_for
+import os
+from collections.abc import Iterator
+from typing import IO
+
+from flask import Response, redirect, url_for
 from flask_login import current_user
 
 from lms.audit.services import DOWNLOAD, record_event
@@ -29,5 +33,28 @@ def evidence_pack(run_id: int):
     done = perform(lambda: _made_and_logged(run))
     if not done:
         return redirect(url_for("manage.run", run_id=run.id))
-    return send_file(done.value.file, mimetype="application/zip", as_attachment=True,
-                     download_name=done.value.filename, max_age=0)
+    pack = done.value
+    size = pack.file.seek(0, os.SEEK_END)
+    pack.file.seek(0)
+    response = Response(_chunks(pack.file), mimetype="application/zip",
+                        direct_passthrough=True)
+    response.headers["Content-Length"] = str(size)
+    response.headers.set("Content-Disposition", "attachment", filename=pack.filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _chunks(file: IO[bytes], size: int = 256 * 1024) -> Iterator[bytes]:
+    """The pack's bytes a piece at a time. The generator is started here, inside `with`,
+    so the temporary file is closed when the response is, or when a response never read
+    is let go (closing a started generator runs its `with`)."""
+
+    def read() -> Iterator[bytes]:
+        with file:
+            yield b""
+            while chunk := file.read(size):
+                yield chunk
+
+    chunks = read()
+    next(chunks)
+    return chunks

@@ -30,6 +30,7 @@ from lms.i18n import gettext as _
 from lms.i18n import ngettext
 from lms.manage import bp
 from lms.pipeline import perform
+from lms.programmes.services import programmes
 from lms.trainers import services as trainers
 
 
@@ -46,6 +47,12 @@ def _run_form(run: Run | None) -> RunForm:
         centres = centres.where(Centre.id == scoped_centre_id(current_user))
     centres = db.session.scalars(centres)
     form.centre_id.choices = options((c.id, f"{c.city} – {c.name}") for c in centres)
+    # Active programmes, and the run's own even if it has ended since.
+    form.programme_id.choices = options(
+        [(0, _("None"))] + [(p.id, f"{p.code} – {p.name}") for p in programmes()
+                            if p.active or (run is not None and run.programme_id == p.id)])
+    if request.method == "GET":
+        form.programme_id.data = run.programme_id if run is not None and run.programme_id else 0
     if request.method == "GET" and run is None:
         course_id = int_arg(request.args, "course")
         if course_id:

@@ -35,6 +35,7 @@ from lms.evidence import services as evidence
 from lms.notifications import delivery, outbox
 from lms.notifications import services as notifications
 from lms.notifications.models import Notification, OutboxState
+from lms.programmes import services as programmes
 from lms.trainers import services as trainers
 from lms.trainers.models import TrainerAssignment, TrainerRole
 from tests.conftest import PASSWORD, at, tiny_pdf
@@ -63,6 +64,7 @@ READS = {
                            "run_calendar_filename", "feed_token", "feed_address", "feed_owner",
                            "feed_of", "feed_fingerprint", "feed_calendar"},
     "notifications.outbox": {"outbox_page", "visible_message"},
+    "programmes.services": {"programmes"},
     "notifications.delivery": {"email_for", "console_text"},
     "trainers.services": {"covered_sessions", "assignments_of", "find_trainer_clash",
                           "trainers_of_session", "run_assignments", "is_trainer_of",
@@ -264,6 +266,15 @@ def s_save_centre(w):
     return lambda: courses.save_centre(None, **centre_fields(1)), "Centre"
 
 
+def s_save_programme(w):
+    return lambda: programmes.save_programme(
+        None, code="TÁMOP-5.1.3-09/1", name="Audit programme", funder="ESZA",
+        starts_on=date(2026, 1, 1), ends_on=date(2027, 12, 31), acknowledgement_hu="",
+        acknowledgement_bg="", acknowledgement_en="", asks_participant_data=True,
+        target_participants=100, target_completions=None, target_hours=None,
+        target_long_runs=2, target_short_runs=3, active=True), "Programme"
+
+
 def s_save_course(w):
     return lambda: courses.save_course(
         None, [("Basics", 6)], code="AUD-6", title="Audit", summary="", description="",
@@ -440,6 +451,7 @@ SCENARIOS = {
     ("certificates.services", "reissue"): s_reissue,
     ("courses.services", "save_centre"): s_save_centre,
     ("courses.services", "save_course"): s_save_course,
+    ("programmes.services", "save_programme"): s_save_programme,
     ("courses.services", "set_course_status"): s_set_course_status,
     ("courses.services", "save_run"): s_save_run,
     ("courses.services", "publish_run"): s_publish_run,
