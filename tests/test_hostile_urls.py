@@ -28,7 +28,7 @@ IN_QUERY = [
 # Every query argument a view reads (and some it does not).
 ARGS = ("page", "id", "since", "until", "entity", "actor", "before", "state", "course",
         "status", "role", "q", "format", "centre", "region", "month", "code", "next", "all",
-        "lang")
+        "lang", "after", "per_page", "year", "cancelled_page")
 PARAM = re.compile(r"\{(\w+)\}")
 ARGS += ("show", "ahead")  # the trainer's past sessions filter and upcoming page
 

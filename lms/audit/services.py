@@ -37,6 +37,7 @@ from lms.audit.chain import mark_unchained
 from lms.audit.models import AuditEntry
 from lms.clock import instant_at, utcnow
 from lms.extensions import db
+from lms.paging import KeysetPage, keyset_page
 
 # Models whose changes are kept, and fields not worth a line (bookkeeping) or never
 # to be copied (secrets; the certificate's PDF bytes are summarised by their hash).
@@ -394,14 +395,16 @@ def search(
     entity_id: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
-    page: int = 1,
+    after: str | None = None,
+    before: str | None = None,
     where: ZoneInfo = UTC_ZONE,
-) -> tuple[list[AuditEntry], bool]:
-    """One page of entries, newest first, and whether there is a next page."""
+) -> KeysetPage:
+    """One page of entries, newest first: the newest, those older than cursor `after` or
+    those newer than cursor `before`. Ordered by (at, id) so that the date filters and
+    the paging both use the index on `at`, however deep the page."""
     stmt = _matching(entity, actor_email, entity_id, since, until, where)
-    stmt = stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    entries = list(db.session.scalars(stmt).unique())
-    return entries[:PAGE_SIZE], len(entries) > PAGE_SIZE
+    return keyset_page(stmt, (AuditEntry.at, AuditEntry.id), (dt.datetime, int),
+                       after=after, before=before, size=PAGE_SIZE)
 
 
 def export(

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from lms import paging
 from lms.access import scoped_centre_id
 from lms.audit.services import EXPORT, record_event
 from lms.auth.models import Role
@@ -25,7 +26,7 @@ from lms.enrolment.models import CancelKind, Enrolment, EnrolmentState
 from lms.enrolment.queries import waitlist_positions
 from lms.exports import csv_download
 from lms.extensions import db
-from lms.formtools import options
+from lms.formtools import int_arg, options
 from lms.i18n import gettext as _
 from lms.i18n import viewer_zone
 from lms.notifications.services import mark_seen, recent_for
@@ -165,7 +166,8 @@ def dashboard():
 
 
 def _roster_page(run: Run, **forms):
-    roster = services.roster(run)
+    roster, cancelled = services.roster_page(
+        run, int_arg(request.args, "cancelled_page", 1), paging.PAGE_SIZE)
     move_form = MoveForm()
     move_form.run_id.choices = options(
         (r.id, f"{r.centre.city} · {format_day(r.first_date)} ({r.seats_left})")
@@ -177,6 +179,7 @@ def _roster_page(run: Run, **forms):
     return render_template(
         "enrolment/roster.html",
         roster=roster,
+        cancelled=cancelled,
         run=run,
         reason_form=ReasonForm(),
         move_form=move_form,

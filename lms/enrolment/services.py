@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms import paging
 from lms.audit.services import because
 from lms.auth.models import Role, User
 from lms.clock import utcnow
@@ -493,6 +494,35 @@ def roster(run: Run) -> Roster:
         groups[enrolment.state].append(enrolment)
     result.enrolled.sort(key=lambda e: e.user.full_name.casefold())
     return result
+
+
+def roster_page(run: Run, cancelled_page: int = 1, size: int = paging.PAGE_SIZE
+                ) -> tuple[Roster, paging.Page]:
+    """The roster as its page shows it: everyone enrolled, pending or waitlisted, and
+    one page of the cancellations (newest first), the part that only grows."""
+    active = db.session.scalars(
+        sa.select(Enrolment)
+        .where(Enrolment.run_id == run.id, Enrolment.state != EnrolmentState.CANCELLED)
+        .options(joinedload(Enrolment.user))
+        .order_by(Enrolment.waitlisted_at, Enrolment.created_at, Enrolment.id)
+    )
+    result = Roster(run)
+    groups = {
+        EnrolmentState.ENROLLED: result.enrolled,
+        EnrolmentState.PENDING: result.pending,
+        EnrolmentState.WAITLISTED: result.waitlist,
+    }
+    for enrolment in active:
+        groups[enrolment.state].append(enrolment)
+    result.enrolled.sort(key=lambda e: e.user.full_name.casefold())
+    cancelled = paging.paginate(
+        sa.select(Enrolment)
+        .where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.CANCELLED)
+        .options(joinedload(Enrolment.user), joinedload(Enrolment.cancelled_by))
+        .order_by(Enrolment.cancelled_at.desc(), Enrolment.id.desc()),
+        cancelled_page, size)
+    result.cancelled = cancelled.items
+    return result, cancelled
 
 
 @dataclass

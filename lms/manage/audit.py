@@ -37,11 +37,11 @@ def _filters() -> tuple[dict, dict]:
 @bp.route("/audit")
 def audit_log():
     filters, bad_dates = _filters()
-    page = int_arg(request.args, "page", 1, high=1_000_000)
-    entries, more = services.search(**filters, page=page)
-    export_args = {k: v for k, v in request.args.items() if k != "page"}
+    found = services.search(**filters, after=request.args.get("after"),
+                            before=request.args.get("before"))
+    export_args = {k: v for k, v in request.args.items() if k not in ("page", "after", "before")}
     return render_template(
-        "manage/audit.html", lines=presentation.present(entries), more=more, page=page,
+        "manage/audit.html", lines=presentation.present(found.items), slice=found,
         entities=ENTITIES, filters={"entity": filters["entity"], "actor": filters["actor_email"],
                                   "id": filters["entity_id"] or "",
                                   "since": request.args.get("since", ""),

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from lms.access import scoped_centre_id
 from lms.courses.forms import ConfirmForm
-from lms.formtools import int_arg
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
@@ -31,9 +30,9 @@ STATES = {
 def outbox_list():
     state = request.args.get("state", "")
     state = OutboxState(state) if state in OutboxState._value2member_map_ else None
-    before = int_arg(request.args, "before")
-    messages, next_before = outbox.outbox_page(scoped_centre_id(current_user), state, before)
-    return render_template("manage/outbox.html", messages=messages, next_before=next_before,
+    found = outbox.outbox_page(scoped_centre_id(current_user), state,
+                               after=request.args.get("after"), before=request.args.get("before"))
+    return render_template("manage/outbox.html", messages=found.items, slice=found,
                            state=state.value if state else "", states=STATES,
                            resendable=outbox.RESENDABLE, confirm_form=ConfirmForm())
 

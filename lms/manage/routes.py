@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
+from lms import paging
 from lms.access import only_visible_runs
 from lms.auth import messages as account_messages
 from lms.auth import services as accounts
@@ -47,8 +47,9 @@ def dashboard():
 
 @bp.route("/centres/")
 def centres():
-    rows = db.session.scalars(sa.select(Centre).order_by(Centre.country, Centre.city))
-    return render_template("manage/centres.html", centres=list(rows))
+    stmt = sa.select(Centre).order_by(Centre.country, Centre.city, Centre.id)
+    page = paging.paginate(stmt, *paging.page_args(request.args))
+    return render_template("manage/centres.html", page=page, centres=page.items)
 
 
 @bp.route("/centres/new", methods=["GET", "POST"])
@@ -85,12 +86,20 @@ def edit_centre(centre_id: int | None = None):
 
 @bp.route("/courses/")
 def courses():
-    rows = db.session.scalars(
-        sa.select(Course)
-        .options(selectinload(Course.runs))
-        .order_by(Course.total_hours.desc(), Course.title)
-    )
-    return render_template("manage/courses.html", courses=list(rows))
+    stmt = sa.select(Course).order_by(Course.total_hours.desc(), Course.title, Course.id)
+    q = request.args.get("q", "")
+    words = paging.search_words(q)
+    if words:
+        stmt = stmt.where(paging.matching_all(words, Course.code, Course.title))
+    page = paging.paginate(stmt, *paging.page_args(request.args), searched=bool(words))
+    # How many runs each course of the page has: one grouped count over those courses only.
+    run_counts = dict(db.session.execute(
+        sa.select(Run.course_id, sa.func.count(Run.id))
+        .where(Run.course_id.in_([c.id for c in page.items]))
+        .group_by(Run.course_id)
+    ).all())
+    return render_template("manage/courses.html", page=page, courses=page.items,
+                           run_counts=run_counts, q=q[:200])
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -161,11 +170,19 @@ def course_status_label(status: CourseStatus) -> str:
 @bp.route("/users/")
 def users():
     role = request.args.get("role", "")
-    stmt = sa.select(User).order_by(User.role, User.full_name)
+    q = request.args.get("q", "")
+    stmt = sa.select(User).order_by(User.full_name, User.id)
     if role in Role._value2member_map_:
         stmt = stmt.where(User.role == role)
-    return render_template("manage/users.html", users=list(db.session.scalars(stmt)), role=role,
-                           confirm_form=ConfirmForm())
+    else:
+        role = ""
+    words = paging.search_words(q)
+    if words:
+        stmt = stmt.where(paging.matching_all(words, User.full_name, User.email,
+                                              User.organisation))
+    page = paging.paginate(stmt, *paging.page_args(request.args), searched=bool(words))
+    return render_template("manage/users.html", page=page, users=page.items, role=role,
+                           q=q[:200], confirm_form=ConfirmForm())
 
 
 @bp.route("/users/<int:user_id>/confirm", methods=["POST"])

@@ -1,18 +1,31 @@
 """Back-office views for runs and their sessions."""
 
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
+from lms import paging
 from lms.access import only_visible_runs, scoped_centre_id
 from lms.clock import utcnow
 from lms.courses import services
 from lms.courses.forms import CancelRunForm, ConfirmForm, RunForm, SessionForm
-from lms.courses.models import Centre, Course, CourseStatus, Run, RunStatus, Session
+from lms.courses.models import (
+    Centre,
+    Course,
+    CourseStatus,
+    Run,
+    RunStatus,
+    Session,
+    minutes_to_hours,
+)
 from lms.enrolment import services as enrolments
 from lms.extensions import db
-from lms.formtools import int_arg, options
+from lms.formtools import YEAR_MAX, YEAR_MIN, int_arg, options
 from lms.i18n import gettext as _
 from lms.i18n import ngettext
 from lms.manage import bp
@@ -49,18 +62,65 @@ def _run_form(run: Run | None) -> RunForm:
     return form
 
 
+@dataclass
+class RunLine:
+    """A run in the back-office list, with its schedule summed up in SQL."""
+
+    run: Run
+    first_date: date | None
+    last_date: date | None
+    scheduled_hours: Decimal
+
+
+def _run_filters() -> dict:
+    """The runs list's filters from the query string; unreadable ones are dropped."""
+    status = request.args.get("status", "")
+    centre_id = int_arg(request.args, "centre")
+    if scoped_centre_id(current_user) is not None:  # their own centre's runs only anyway
+        centre_id = None
+    return {
+        "status": status if status in RunStatus._value2member_map_ else "",
+        "centre": centre_id,
+        "year": int_arg(request.args, "year", low=YEAR_MIN, high=YEAR_MAX),
+    }
+
+
 @bp.route("/runs/")
 def runs():
-    status = request.args.get("status", "")
+    filters = _run_filters()
     stmt = (
         sa.select(Run)
-        .options(selectinload(Run.course), selectinload(Run.centre), selectinload(Run.sessions))
+        .options(joinedload(Run.course), joinedload(Run.centre))
         .order_by(Run.id.desc())
     )
-    if status in RunStatus._value2member_map_:
-        stmt = stmt.where(Run.status == status)
-    stmt = only_visible_runs(stmt, current_user)
-    return render_template("manage/runs.html", runs=list(db.session.scalars(stmt)), status=status)
+    if filters["status"]:
+        stmt = stmt.where(Run.status == filters["status"])
+    if filters["centre"]:
+        stmt = stmt.where(Run.centre_id == filters["centre"])
+    if filters["year"]:
+        year = filters["year"]
+        stmt = stmt.where(Run.id.in_(
+            sa.select(Session.run_id).where(Session.date >= date(year, 1, 1),
+                                            Session.date <= date(year, 12, 31))))
+    page = paging.paginate(only_visible_runs(stmt, current_user),
+                           *paging.page_args(request.args))
+    # First and last day and hours scheduled of the page's runs only: one grouped query.
+    schedule = {
+        run_id: (first, last, minutes)
+        for run_id, first, last, minutes in db.session.execute(
+            sa.select(Session.run_id, sa.func.min(Session.date), sa.func.max(Session.date),
+                      sa.func.sum(Session.minutes))
+            .where(Session.run_id.in_([r.id for r in page.items]))
+            .group_by(Session.run_id))
+    }
+    lines = []
+    for run in page.items:
+        first, last, minutes = schedule.get(run.id, (None, None, 0))
+        lines.append(RunLine(run, first, last, minutes_to_hours(minutes or 0)))
+    centres = db.session.scalars(sa.select(Centre).order_by(Centre.city, Centre.name)) \
+        if scoped_centre_id(current_user) is None else []
+    return render_template("manage/runs.html", page=page, lines=lines, filters=filters,
+                           status=filters["status"], centres=list(centres))
 
 
 @bp.route("/runs/new", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.notifications.models import Notification, OutboxState
+from lms.paging import KeysetPage, keyset_page
 
 PAGE_SIZE = 50
 RESENDABLE = (OutboxState.FAILING, OutboxState.NO_SERVER)  # offered a "Resend" button
@@ -25,22 +26,20 @@ def _visible(stmt, centre_id: int | None):
 
 
 def outbox_page(
-    centre_id: int | None, state: OutboxState | None = None, before: int | None = None
-) -> tuple[list[Notification], int | None]:
-    """One page of messages, newest first, and the id to continue from (None: last page).
+    centre_id: int | None, state: OutboxState | None = None,
+    after: str | None = None, before: str | None = None,
+) -> KeysetPage:
+    """One page of messages, newest first: the newest, those older than cursor `after`,
+    or those newer than cursor `before` (lms.paging).
 
-    Keyset paging (`id < before`) with the recipient joined: one query per page,
-    however many messages there are.
+    Keyset paging on the id with the recipient joined: one query per page, however
+    many messages there are.
     """
     stmt = _visible(sa.select(Notification), centre_id).options(joinedload(Notification.user))
     if state is not None:
         stmt = stmt.where(Notification.state == state)
-    if before is not None:
-        stmt = stmt.where(Notification.id < before)
-    rows = list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(PAGE_SIZE + 1)))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return rows, (rows[-1].id if more else None)
+    return keyset_page(stmt, (Notification.id,), (int,), after=after, before=before,
+                       size=PAGE_SIZE)
 
 
 def visible_message(notification_id: int, centre_id: int | None) -> Notification | None:
