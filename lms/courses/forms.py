@@ -225,7 +225,6 @@ class RunForm(Form):
     programme_id = SelectField(
         _l("Programme"),
         coerce=int,
-        default=0,  # none
         description=_l("The programme that funds the run: its certificates and sign-in "
                        "sheets print its acknowledgement, and its reports count the run."),
     )

@@ -51,8 +51,8 @@ def _run_form(run: Run | None) -> RunForm:
     form.programme_id.choices = options(
         [(0, _("None"))] + [(p.id, f"{p.code} – {p.name}") for p in programmes()
                             if p.active or (run is not None and run.programme_id == p.id)])
-    if request.method == "GET":
-        form.programme_id.data = run.programme_id if run is not None and run.programme_id else 0
+    if form.programme_id.data is None:  # the run has none, or the form sent no choice
+        form.programme_id.data = 0
     if request.method == "GET" and run is None:
         course_id = int_arg(request.args, "course")
         if course_id:

@@ -29,24 +29,31 @@ class HungSmtpServer:
 
     def __init__(self):
         self.listener = socket.create_server(("127.0.0.1", 0))
+        # A blocked accept() is not woken by closing its socket: it waits in short
+        # turns, so that close() ends the thread (no thread outlives its test).
+        self.listener.settimeout(0.1)
         self.port = self.listener.getsockname()[1]
         self.connections: list[socket.socket] = []
+        self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
 
     def _accept(self):
-        while True:
+        while not self.stopping.is_set():
             try:
                 conn, _address = self.listener.accept()
+            except TimeoutError:
+                continue
             except OSError:  # closed
                 return
             self.connections.append(conn)  # kept open, never answered
 
     def close(self):
+        self.stopping.set()
+        self.thread.join(timeout=5)
         self.listener.close()
         for conn in self.connections:
             conn.close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture
