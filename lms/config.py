@@ -139,6 +139,8 @@ class Config:
     JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "60"))
     JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
     BULK_PRINT_JOB_THRESHOLD = int(os.environ.get("BULK_PRINT_JOB_THRESHOLD", "50"))
+    # /manage/audit.csv answers at once up to this many entries; more is a background job.
+    AUDIT_CSV_DIRECT_LIMIT = int(os.environ.get("AUDIT_CSV_DIRECT_LIMIT", "50000"))
     # bench/pages.py: each response says how many SQL statements it ran (lms/sqlcount.py).
     BENCH_COUNT_SQL = os.environ.get("BENCH_COUNT_SQL", "0") == "1"
 

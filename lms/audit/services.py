@@ -363,6 +363,19 @@ UTC_ZONE = ZoneInfo("UTC")
 EXPORT_BATCH = 500
 
 
+def count_matching(
+    entity: str = "",
+    actor_email: str = "",
+    entity_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    where: ZoneInfo = UTC_ZONE,
+) -> int:
+    """How many entries the filters match (what an export of them would hold)."""
+    matching = _matching(entity, actor_email, entity_id, since, until, where)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(matching.subquery()))
+
+
 def _matching(
     entity: str,
     actor_email: str,

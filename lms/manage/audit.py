@@ -1,7 +1,8 @@
 """The audit log, for administrators: filter by record type, person, record and dates,
 read it page by page or take every matching change away as CSV."""
 
-from flask import render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from lms.audit import labels, presentation, services
@@ -9,6 +10,7 @@ from lms.courses.forms import ConfirmForm
 from lms.exports import csv_download
 from lms.extensions import db
 from lms.formtools import date_arg, int_arg
+from lms.i18n import gettext as _
 from lms.i18n import viewer_zone
 from lms.manage import bp
 from lms.pipeline import perform
@@ -55,6 +57,14 @@ def audit_csv():
     """Every change matching the filters, oldest first, a row per changed field, in the
     reader's language and zone; the last columns keep the stored names for filtering."""
     filters, _bad_dates = _filters()
+    # Past a limit the file would take longer than a web worker may (gunicorn's 30 s):
+    # the job worker makes it instead, from the page's "Export" button.
+    limit = current_app.config["AUDIT_CSV_DIRECT_LIMIT"]
+    if services.count_matching(**filters) > limit:
+        flash(_("More than %(limit)s entries match: use Export, which prepares the file in "
+                "the background, or narrow the filters.", limit=format_decimal(limit)),
+              "warning")
+        return redirect(url_for("manage.audit_log", **request.args))
     perform(lambda: services.record_event(services.EXPORT, label="forras-audit-log.csv",
                                           details=_described(filters)))
     where = filters["where"]

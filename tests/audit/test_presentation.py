@@ -189,3 +189,19 @@ def test_a_long_text_is_shortened_with_all_of_it_at_hand(client, auth, db, make_
     assert "<dt>Funding note</dt>" in table
     assert f'title="{note}"' in table and "…</span>" in table
     assert table.count(note) == 2  # in the title and behind "Show all", never cut
+
+
+def test_an_audit_csv_too_long_for_a_web_request_is_sent_to_the_export_worker(
+        app, client, auth, db, make_user):
+    app.config["AUDIT_CSV_DIRECT_LIMIT"] = 3
+    admin = make_user(role="admin")
+    for _ in range(3):
+        make_user()
+    auth.login(admin)
+    response = client.get("/manage/audit.csv?entity=User", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.request.path == "/manage/audit"
+    assert "More than 3 entries match: use Export" in page
+    app.config["AUDIT_CSV_DIRECT_LIMIT"] = 50_000
+    with client.get("/manage/audit.csv?entity=User") as response:
+        assert response.mimetype == "text/csv"
