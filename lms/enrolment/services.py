@@ -483,6 +483,11 @@ def roster(run: Run) -> Roster:
         .options(joinedload(Enrolment.user), joinedload(Enrolment.cancelled_by))
         .order_by(Enrolment.waitlisted_at, Enrolment.created_at, Enrolment.id)
     )
+    return _grouped(run, rows)
+
+
+def _grouped(run: Run, rows) -> Roster:
+    """The enrolments by state, in the order read; those enrolled by name."""
     result = Roster(run)
     groups = {
         EnrolmentState.ENROLLED: result.enrolled,
@@ -506,15 +511,7 @@ def roster_page(run: Run, cancelled_page: int = 1, size: int = paging.PAGE_SIZE
         .options(joinedload(Enrolment.user))
         .order_by(Enrolment.waitlisted_at, Enrolment.created_at, Enrolment.id)
     )
-    result = Roster(run)
-    groups = {
-        EnrolmentState.ENROLLED: result.enrolled,
-        EnrolmentState.PENDING: result.pending,
-        EnrolmentState.WAITLISTED: result.waitlist,
-    }
-    for enrolment in active:
-        groups[enrolment.state].append(enrolment)
-    result.enrolled.sort(key=lambda e: e.user.full_name.casefold())
+    result = _grouped(run, active)
     cancelled = paging.paginate(
         sa.select(Enrolment)
         .where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.CANCELLED)
