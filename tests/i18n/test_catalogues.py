@@ -128,6 +128,24 @@ def test_a_date_ending_a_sentence_brings_its_own_full_stop(lang):
     assert not doubled, "\n".join(doubled)
 
 
+def test_bulgarian_never_guesses_a_persons_gender():
+    """Bulgarian verbs and adjectives agree with a person's gender. Messages about
+    people are worded so that none is needed ("Здравейте", "Присъствие",
+    "С потвърдено място"), never with "записан/а" slashes or a masculine default; the
+    certificates, which know the holder's answer, choose the form themselves."""
+    guessing = re.compile(r"\w+/\w*а\b|\b(Уважаеми|Съгласен)\b", re.IGNORECASE)
+    # What a person is on a roster or register: a noun or a neuter form, never a
+    # participle in -л or -н ("присъствал", "записан") that takes the holder's gender.
+    labels = {"Completed", "Not completed", "Present", "Late", "Absent", "Excused", "Enrolled"}
+    found = [
+        f"{label(key(message))}: {text!r}"
+        for message in catalogue("bg") if message.id
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if guessing.search(text) or (message.id in labels and re.search(r"[лн]$", text))
+    ]
+    assert not found, "\n".join(found)
+
+
 def test_placeholder_check_reads_python_format():
     assert placeholders("%(name)s has %(n)d of %(total).1f (%(pct)d %%), %s") == [
         "names", "nd", "pctd", "s", "totalf"
