@@ -1,4 +1,14 @@
-from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import (
@@ -32,6 +42,15 @@ def healthz():
     if health.REDIS in found:
         body["redis"] = "unreachable"
     return jsonify(body), 503, {"Retry-After": "60"}
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links: the icon, cached a week."""
+    return send_from_directory(
+        current_app.static_folder, "img/favicon.ico", mimetype="image/vnd.microsoft.icon",
+        max_age=7 * 24 * 3600,
+    )
 
 
 @bp.route("/language", methods=["POST"])
