@@ -1,11 +1,14 @@
+from functools import cache
+from pathlib import Path
+
 from flask import (
+    Response,
     current_app,
     g,
     jsonify,
     redirect,
     render_template,
     request,
-    send_from_directory,
     session,
     url_for,
 )
@@ -46,11 +49,17 @@ def healthz():
 
 @bp.route("/favicon.ico")
 def favicon():
-    """Browsers ask for /favicon.ico whatever the page links: the icon, cached a week."""
-    return send_from_directory(
-        current_app.static_folder, "img/favicon.ico", mimetype="image/vnd.microsoft.icon",
-        max_age=7 * 24 * 3600,
-    )
+    """Browsers ask for /favicon.ico whatever the page links: the icon, cached a week
+    (read into memory once: 2.5 kB, and no file left open by whoever reads half of it)."""
+    response = Response(_favicon(), mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 24 * 3600
+    return response
+
+
+@cache
+def _favicon() -> bytes:
+    return (Path(current_app.static_folder) / "img" / "favicon.ico").read_bytes()
 
 
 @bp.route("/language", methods=["POST"])
