@@ -25,14 +25,16 @@ from lms.audit.services import DOWNLOAD, EXPORT, record_event
 from lms.auth.permissions import is_admin, is_trainer, require
 from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
-from lms.courses.models import Run, Session
+from lms.courses.models import Run, RunStatus, Session
 from lms.errors import DomainError
 from lms.evidence import services as evidence
 from lms.evidence.models import SignedSheet
 from lms.exports import csv_download
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.pipeline import perform
+from lms.templating import format_hours
 from lms.trainers.models import TrainerAssignment
 from lms.trainers.services import (
     trainers_by_session,
@@ -311,10 +313,54 @@ def register_export(run_id: int, fmt: str):
     )
 
 
-@bp.route("/manage/runs/<int:run_id>/close", methods=["POST"])
+def _close_preview(run: Run) -> dict:
+    """What closing the run will do, in numbers, for the page that asks to confirm it."""
+    data = services.register(run)
+    completing = [row for row in data.rows if row.met]
+    not_completing = [row for row in data.rows if not row.met]
+    total = len(data.rows)
+    effects = [
+        ngettext("%(completed)d of %(num)d trainee completes the run: attended at least "
+                 "%(pct)d%% of its %(hours)s hours.",
+                 "%(completed)d of %(num)d trainees complete the run: attended at least "
+                 "%(pct)d%% of its %(hours)s hours.", total, completed=len(completing),
+                 pct=run.min_attendance_pct, hours=format_hours(run.course.total_hours)),
+        ngettext("%(num)d trainee does not complete it and gets no certificate.",
+                 "%(num)d trainees do not complete it and get no certificate.",
+                 len(not_completing)),
+        _("The marks lock: from then on only an administrator can correct them, giving a "
+          "reason, and each correction is listed in the register."),
+        ngettext("A certificate can then be issued to %(num)d trainee.",
+                 "Certificates can then be issued to %(num)d trainees.", len(completing)),
+    ]
+    missing_sheets = evidence.sessions_missing_sheet(data.sessions, utcnow())
+    warnings = [evidence.missing_sheets_message(len(missing_sheets))] if missing_sheets else []
+    unmarked = sum(len(data.sessions) - len(row.cells) for row in data.rows)
+    blocked = None
+    if run.status != RunStatus.PUBLISHED:
+        blocked = _("Only a published run can be closed.")
+    elif not data.sessions or unmarked:
+        blocked = ngettext("%(num)d attendance mark is still missing; mark every session first.",
+                           "%(num)d attendance marks are still missing; mark every session "
+                           "first.", unmarked)
+    names = [_("%(name)s: %(hours)s of %(total)s hours",
+               name=row.enrolment.user.full_name, hours=format_hours(row.attended / 60),
+               total=format_hours(run.course.total_hours)) for row in not_completing]
+    return {"effects": effects, "warnings": warnings, "blocked": blocked, "names": names,
+            "names_heading": _("Who does not complete it")}
+
+
+@bp.route("/manage/runs/<int:run_id>/close", methods=["GET", "POST"])
 @require(is_admin)
 def close(run_id: int):
+    """GET: what closing will do, in numbers, and a button to do it; POST: close."""
     run = db.get_or_404(Run, run_id)
+    if request.method == "GET":
+        back = url_for("attendance.run_register", run_id=run.id)
+        return render_template(
+            "_confirm.html", heading=_("Close the run"), subject=run.course.title,
+            back=back, action=url_for("attendance.close", run_id=run.id),
+            button=_("Close the run"), form=ConfirmForm(), **_close_preview(run))
     if ConfirmForm().validate_on_submit():
         done = perform(lambda: services.close_run(run, current_user))
         if done:

@@ -12,12 +12,13 @@ from lms.certificates import bp, services
 from lms.certificates.models import Certificate
 from lms.clock import today_at, utcnow
 from lms.courses.forms import ConfirmForm
-from lms.courses.models import Run
+from lms.courses.models import Run, RunStatus
 from lms.enrolment.forms import ReasonForm
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.pdf import render_pdf
 from lms.pipeline import perform
 
@@ -71,10 +72,43 @@ def run_certificates(run_id: int):
     )
 
 
-@bp.route("/manage/runs/<int:run_id>/certificates/issue-all", methods=["POST"])
+def _issue_all_preview(run: Run) -> dict:
+    """What "issue all" will do, in numbers, for the page that asks to confirm it."""
+    todo, holding, not_completed = services.issue_all_preview(run)
+    today = run.today(utcnow())
+    effects = [
+        ngettext("%(num)d certificate is issued now, serial %(first)s.",
+                 "%(num)d certificates are issued now, serials from %(first)s in roster order.",
+                 len(todo), first=services.next_serial_preview(run, today.year)),
+        ngettext("%(num)d trainee already holds a valid certificate and gets no new one.",
+                 "%(num)d trainees already hold a valid certificate and get no new one.",
+                 holding),
+        ngettext("%(num)d trainee did not complete the run and gets none.",
+                 "%(num)d trainees did not complete the run and get none.", not_completed),
+        _("An issued certificate is never changed: a mistake is corrected by revoking it, "
+          "with the reason, and issuing a new one."),
+    ]
+    blocked = None
+    if run.status != RunStatus.CLOSED:
+        blocked = _("Certificates are issued once the run is closed.")
+    elif not todo:
+        blocked = _("Everyone who completed the run already has a certificate.")
+    return {"effects": effects, "warnings": [], "blocked": blocked,
+            "names": [e.user.full_name for e in todo],
+            "names_heading": _("Who gets a certificate")}
+
+
+@bp.route("/manage/runs/<int:run_id>/certificates/issue-all", methods=["GET", "POST"])
 @require(is_admin)
 def issue_all(run_id: int):
+    """GET: what issuing will do, in numbers, and a button to do it; POST: issue."""
     run = db.get_or_404(Run, run_id)
+    if request.method == "GET":
+        return render_template(
+            "_confirm.html", heading=_("Issue all who completed"), subject=run.course.title,
+            back=url_for("certificates.run_certificates", run_id=run.id),
+            action=url_for("certificates.issue_all", run_id=run.id),
+            button=_("Issue the certificates"), form=ConfirmForm(), **_issue_all_preview(run))
     if ConfirmForm().validate_on_submit():
         # All or nothing: a refusal rolls back every certificate of the run.
         done = perform(lambda: services.issue_all(run, current_user, run.today(utcnow())))

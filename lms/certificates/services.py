@@ -216,6 +216,32 @@ def completed_enrolments(run: Run) -> list[Enrolment]:
     return sorted(rows, key=lambda e: e.user.full_name.casefold())
 
 
+def next_serial_preview(run: Run, year: int) -> str:
+    """The serial the centre's next certificate of `year` would get (nothing is taken)."""
+    last = db.session.scalar(
+        sa.select(CertificateSequence.last_number).where(
+            CertificateSequence.centre_id == run.centre_id, CertificateSequence.year == year)
+    ) or 0
+    return f"{run.centre.serial_prefix}-{year}-{last + 1:04d}"
+
+
+def issue_all_preview(run: Run) -> tuple[list[Enrolment], int, int]:
+    """Who `issue_all` would give a certificate now; how many already hold a valid one;
+    how many of the enrolled did not complete the run."""
+    completed = completed_enrolments(run)
+    holding = set(db.session.scalars(
+        sa.select(Certificate.enrolment_id)
+        .join(Certificate.enrolment)
+        .where(Enrolment.run_id == run.id, Certificate.status == CertificateStatus.VALID)
+    ))
+    enrolled = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Enrolment)
+        .where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.ENROLLED)
+    )
+    todo = [e for e in completed if e.id not in holding]
+    return todo, len(completed) - len(todo), enrolled - len(completed)
+
+
 def issue_all(run: Run, by: User, today: date) -> list[Certificate]:
     """Certificates for every completed trainee who has none yet; running it again adds none.
 

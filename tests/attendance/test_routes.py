@@ -201,10 +201,33 @@ def test_admin_closes_a_fully_marked_run(client, auth, db, setup):
     db.session.commit()
     auth.login(admin)
     page = f"/runs/{run.id}/register"
+    assert f'href="/manage/runs/{run.id}/close"' in text(client.get(page))
+    # First the page that says what closing will do, in numbers; it changes nothing.
+    confirm = text(client.get(f"/manage/runs/{run.id}/close"))
+    assert "1 of 2 trainees complete the run: attended at least 90% of its 24 hours." in confirm
+    assert "1 trainee does not complete it and gets no certificate." in confirm
+    assert "A certificate can then be issued to 1 trainee." in confirm
+    assert "Иван Георгиев: 0 of 24 hours" in confirm
+    assert f'<form method="post" action="/manage/runs/{run.id}/close"' in confirm
+    db.session.refresh(run)
+    assert run.status.value == "published" and tunde.outcome is None
     response = client.submit(f"/manage/runs/{run.id}/close", page=page, follow_redirects=True)
     assert "1 of 2 trainees completed it" in text(response)
     db.session.refresh(tunde)
     assert tunde.outcome.value == "completed"
+
+
+def test_closing_a_run_with_marks_missing_says_how_many_and_offers_no_button(
+        client, auth, db, setup):
+    run, trainer, admin, tunde, ivan = setup
+    services.mark_session(run.sessions[0], [MarkInput(tunde.id, AttendanceStatus.PRESENT)],
+                          admin, run.sessions[0].ends)
+    db.session.commit()
+    auth.login(admin)
+    confirm = text(client.get(f"/manage/runs/{run.id}/close"))
+    missing = 2 * len(run.sessions) - 1
+    assert f"{missing} attendance marks are still missing; mark every session first." in confirm
+    assert f'action="/manage/runs/{run.id}/close"' not in confirm
 
 
 def test_admin_assigns_a_trainer_and_sees_the_clash(

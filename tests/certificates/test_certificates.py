@@ -179,6 +179,26 @@ def test_trainee_downloads_own_certificate_and_transcript_only(client, auth, db,
     assert own.serial in transcript.pages[0].extract_text()
 
 
+def test_issue_all_first_says_what_it_will_do_in_numbers(client, auth, db, closed_run):
+    run, admin, (maria, tunde, ivan) = closed_run()
+    services.issue_certificate(tunde, admin, TODAY)
+    db.session.commit()
+    auth.login(admin)
+    page = f"/manage/runs/{run.id}/certificates"
+    assert f'href="{page}/issue-all"' in client.get(page).get_data(as_text=True)
+    confirm = client.get(f"{page}/issue-all").get_data(as_text=True)
+    assert f"1 certificate is issued now, serial RAZ-{TODAY.year}-0002." in confirm
+    assert "1 trainee already holds a valid certificate and gets no new one." in confirm
+    assert "1 trainee did not complete the run and gets none." in confirm
+    assert "<li>Мария Петрова</li>" in confirm and "<li>Szőke Tünde</li>" not in confirm
+    assert services.valid_certificate(maria) is None  # looking changes nothing
+    client.submit(f"{page}/issue-all", page=f"{page}/issue-all")
+    assert services.valid_certificate(maria).serial == f"RAZ-{TODAY.year}-0002"
+    done = client.get(f"{page}/issue-all").get_data(as_text=True)
+    assert "Everyone who completed the run already has a certificate." in done
+    assert f'action="{page}/issue-all"' not in done
+
+
 def test_bulk_print_is_one_pdf_in_roster_order(client, auth, db, closed_run):
     run, admin, _enrolments = closed_run()
     services.issue_all(run, admin, TODAY)

@@ -246,6 +246,11 @@ def test_admin_closes_run_issues_prints_and_revokes(
     assert page.locator("html").get_attribute("lang") == language
     assert page.url.endswith(f"/runs/{run.id}/register")
 
+    # Closing first shows, in numbers, what it will do; then the button on that page acts.
+    with page.expect_navigation():
+        page.locator(f'main a[href="/manage/runs/{run.id}/close"]').click()
+    assert page.locator(".effects li").count() == 4  # who completes, who not, locks, certificates
+    assert page.locator(".confirm h3").count() == 0  # everyone completes: nobody to name
     submit_form(page, f"/manage/runs/{run.id}/close")
     assert tr(
         language,
@@ -255,6 +260,9 @@ def test_admin_closes_run_issues_prints_and_revokes(
     ) in flash_text(page)
 
     page.goto(f"/manage/runs/{run.id}/certificates")
+    with page.expect_navigation():
+        page.locator(f'main a[href="/manage/runs/{run.id}/certificates/issue-all"]').click()
+    assert page.locator(".effects li").count() == 4
     submit_form(page, f"/manage/runs/{run.id}/certificates/issue-all")
     assert tr(language, "Certificates issued: %(count)d.", count=3) in flash_text(page)
 
