@@ -180,6 +180,7 @@ def test_without_a_valid_certificate_nothing_is_issued(client, auth, db, make_us
 
 
 def test_issuing_and_downloading_are_in_the_audit_log(client, auth, db, closed_run):
+    """Both are entries, which the log names for a reader."""
     run, admin, (maria, *_rest) = closed_run()
     services.issue_certificate(maria, admin, TODAY)
     db.session.commit()
@@ -192,6 +193,10 @@ def test_issuing_and_downloading_are_in_the_audit_log(client, auth, db, closed_r
     assert [(e.action, e.actor_id) for e in entries] == [("create", maria.user.id),
                                                          ("event", maria.user.id)]
     assert entries[0].changes["pdf_sha256"][1] == transcript.pdf_sha256
+    auth.logout()
+    auth.login(admin)
+    log = client.get("/manage/audit?entity=Transcript").get_data(as_text=True)
+    assert "Transcript of Мария Петрова" in log and "Мария Петрова downloaded" in log
 
 
 @pytest.mark.parametrize("code", ["x" * 65, "<script>alert(1)</script>", "' OR 1=1 --",
