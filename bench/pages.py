@@ -76,7 +76,7 @@ PAGES = [
     Page("trainee", "profile", "/profile"),
     Page("graduate", "my enrolments", "/my/"),
     Page("graduate", "certificate PDF", "/certificates/{certificate_id}.pdf"),
-    Page("graduate", "transcript PDF", "/my/transcript.pdf"),
+    Page("graduate", "my transcripts", "/my/transcripts"),
     Page("trainer", "my sessions", "/trainer/sessions"),
     Page("trainer", "attendance page", "/sessions/{session_id}/attendance"),
     Page("trainer", "attendance history", "/sessions/{session_id}/attendance/history"),

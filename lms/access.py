@@ -89,7 +89,12 @@ ACCESS: dict[str, Rule] = {
     "enrolment.cancel": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     "programmes.withdraw_consent": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     "certificates.download": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN_CENTRE),
-    "certificates.transcript": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    # one's own transcripts (issued, listed, downloaded); a network administrator may
+    # download anyone's (checked by the view: a transcript spans centres, so one scoped
+    # to a centre gets 404 for another person's)
+    "certificates.transcripts": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "certificates.issue_transcript": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "certificates.transcript_download": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     # trainers
     "attendance.my_sessions": _rule({TRAINER}, trainer=OWN_SESSIONS),
     "attendance.mark": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),

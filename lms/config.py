@@ -101,6 +101,9 @@ class Config:
     # The site's public address: every absolute link (e-mails, certificates and
     # their QR codes) is built from it (lms.urls.public_url), never from the request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The network that issues transcripts (a trainee's certificates from all its centres):
+    # printed on them and on their verification page as the issuer, frozen at issue.
+    NETWORK_NAME = os.environ.get("NETWORK_NAME", "Forrás")
     # Host names the site answers to (comma-separated; a leading dot admits
     # subdomains; `*` admits any). Unset: the host of PUBLIC_BASE_URL plus
     # localhost and 127.0.0.1. Any other Host header gets 400.

@@ -47,7 +47,8 @@ from lms.attendance.services import MarkInput, close_run, mark_session  # noqa: 
 from lms.auth import services as accounts  # noqa: E402
 from lms.auth.models import Role  # noqa: E402
 from lms.calendars.services import feed_token, start_feed  # noqa: E402
-from lms.certificates.services import issue_certificate  # noqa: E402
+from lms.certificates.models import Certificate  # noqa: E402
+from lms.certificates.services import issue_certificate, issue_transcript  # noqa: E402
 from lms.clock import utcnow  # noqa: E402
 from lms.courses import services as courses  # noqa: E402
 from lms.courses.models import CourseStatus  # noqa: E402
@@ -487,6 +488,21 @@ def certificate_world(db, world, make_user, make_course, make_run):
         other_certificate_id=other.id,
         certificate_code=own.verification_code,
     )
+    return world
+
+
+TRANSCRIPT_IDS = ("transcript_id", "other_transcript_id")
+
+
+@pytest.fixture
+def transcript_world(db, certificate_world):
+    """The world's trainee and another certificate holder have each issued a transcript."""
+    world = certificate_world
+    owners = [world["users"]["trainee"],
+              db.session.get(Certificate, world["ids"]["other_certificate_id"]).enrolment.user]
+    own, other = (issue_transcript(user, "en", utcnow(), date.today()) for user in owners)
+    db.session.commit()
+    world["ids"].update(transcript_id=own.id, other_transcript_id=other.id)
     return world
 
 

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from lms.access import ACCESS, ANONYMOUS
-from tests.conftest import CERTIFICATE_IDS
+from tests.conftest import CERTIFICATE_IDS, TRANSCRIPT_IDS
 
 ROLES = ("anonymous", "trainee", "trainer", "admin")
 LOGIN = "login"  # redirected to the login page
@@ -147,7 +147,11 @@ ROUTES = [
     ("POST", "/manage/certificates/{certificate_id}/reissue", (LOGIN, 403, 403, 302)),
     ("GET", "/certificates/{certificate_id}.pdf", (LOGIN, 200, 404, 200)),
     ("GET", "/certificates/{other_certificate_id}.pdf", (LOGIN, 404, 404, 200)),
-    ("GET", "/my/transcript.pdf", (LOGIN, 200, 200, 200)),
+    ("GET", "/my/transcripts", (LOGIN, 200, 200, 200)),
+    # none of them holds a certificate here: refused with a message, back to the list
+    ("POST", "/my/transcripts", (LOGIN, 302, 302, 302)),
+    ("GET", "/my/transcripts/{transcript_id}.pdf", (LOGIN, 200, 404, 200)),
+    ("GET", "/my/transcripts/{other_transcript_id}.pdf", (LOGIN, 404, 404, 200)),
     ("GET", "/verify", (200, 200, 200, 200)),
     ("GET", "/verify/{certificate_code}", (200, 200, 200, 200)),
     ("GET", "/v/{certificate_code}", (200, 200, 200, 200)),
@@ -176,6 +180,8 @@ ROUTES = [
 def test_route_access(request, client, auth, world, role, method, template, expected):
     if any(name in template for name in CERTIFICATE_IDS):
         request.getfixturevalue("certificate_world")
+    if any(name in template for name in TRANSCRIPT_IDS):
+        request.getfixturevalue("transcript_world")
     if role != "anonymous":
         auth.login(world["users"][role])
     url = template.format(**world["ids"])

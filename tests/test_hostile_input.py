@@ -117,12 +117,12 @@ PAGES = sorted({t for m, t, _e in ROUTES if m == "GET"
 
 
 @pytest.mark.parametrize("role", ("trainee", "trainer", "admin"))
-def test_every_form_refuses_or_escapes_hostile_input(app, client, auth, certificate_world, role):
+def test_every_form_refuses_or_escapes_hostile_input(app, client, auth, transcript_world, role):
     for limit in ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT",
                   "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "PASSWORD_RESET_LIMIT"):
         app.config[limit] = "10000 per minute"  # the limits are tested elsewhere
-    ids = certificate_world["ids"]
-    auth.login(certificate_world["users"][role])
+    ids = transcript_world["ids"]
+    auth.login(transcript_world["users"][role])
     tried = set()
     for template in PAGES:
         page = template.format(**ids)
@@ -144,11 +144,11 @@ def test_every_form_refuses_or_escapes_hostile_input(app, client, auth, certific
                 assert_escaped(answer.get_data(as_text=True), where)
                 logged_out = client.get("/profile").status_code == 302
                 if "/login" in (answer.location or "") and logged_out:
-                    auth.login(certificate_world["users"][role])  # e.g. after a logout
+                    auth.login(transcript_world["users"][role])  # e.g. after a logout
     assert len(tried) >= {"trainee": 4, "trainer": 3, "admin": 18}[role], sorted(tried)
     # Whatever was stored shows escaped everywhere it appears.
     auth.logout()
-    auth.login(certificate_world["users"]["admin"])
+    auth.login(transcript_world["users"]["admin"])
     for template in sorted({t for m, t, _e in ROUTES if m == "GET" and "{bad_token}" not in t}):
         url = template.format(**ids)
         response = client.get(url)

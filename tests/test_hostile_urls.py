@@ -55,28 +55,28 @@ def _send(client, method, url, token, **kwargs):
 
 
 @pytest.mark.parametrize("role", ("anonymous", "admin"))
-def test_hostile_url_parameters_are_a_4xx(app, client, auth, certificate_world, role):
-    token = _client_as(client, auth, certificate_world["users"], role)
+def test_hostile_url_parameters_are_a_4xx(app, client, auth, transcript_world, role):
+    token = _client_as(client, auth, transcript_world["users"], role)
     tried = 0
-    for method, url in _urls_with_hostile_parameters(certificate_world["ids"]):
+    for method, url in _urls_with_hostile_parameters(transcript_world["ids"]):
         response = _send(client, method, url, token)
         assert response.status_code < 500, f"{method} {url[:80]!r}: {response.status_code}"
         tried += 1
     assert tried > 500
 
 
-def test_ids_beyond_what_a_record_can_have_are_404(app, client, auth, certificate_world):
-    auth.login(certificate_world["users"]["admin"])
+def test_ids_beyond_what_a_record_can_have_are_404(app, client, auth, transcript_world):
+    auth.login(transcript_world["users"]["admin"])
     for value in ("99999999999999999999", "9223372036854775808", "2147483648"):
         assert client.get(f"/manage/runs/{value}").status_code == 404, value
         assert client.get(f"/sessions/{value}/attendance").status_code == 404, value
 
 
 @pytest.mark.parametrize("role", ("anonymous", "trainee", "trainer", "admin"))
-def test_hostile_query_strings_are_a_4xx_or_the_page(app, client, auth, certificate_world,
+def test_hostile_query_strings_are_a_4xx_or_the_page(app, client, auth, transcript_world,
                                                      role):
-    token = _client_as(client, auth, certificate_world["users"], role)
-    ids = certificate_world["ids"]
+    token = _client_as(client, auth, transcript_world["users"], role)
+    ids = transcript_world["ids"]
     for method, template, _expected in ROUTES:
         url = template.format(**ids)
         values = IN_QUERY if not url.endswith(".pdf") else ["\x00", "99999999999999999999"]

@@ -56,11 +56,11 @@ def scoped_admin(db, make_user, certificate_world):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "trainee", "trainer", "admin", "scoped"])
-def test_every_link_a_role_is_shown_opens(client, auth, certificate_world, scoped_admin, who):
+def test_every_link_a_role_is_shown_opens(client, auth, transcript_world, scoped_admin, who):
     if who == "scoped":
         auth.login(scoped_admin)
     elif who != "anonymous":
-        auth.login(certificate_world["users"][who])
+        auth.login(transcript_world["users"][who])
     statuses = _walk(client)
     assert len(statuses) > 5  # the walk really went somewhere
     refused = {url: status for url, status in statuses.items()

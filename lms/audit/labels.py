@@ -16,7 +16,7 @@ KINDS = {
     "TrainerAssignment": _l("Trainer assignment"), "User": _l("Person"),
     "Notification": _l("E-mail message"), "SignedSheet": _l("Signed sign-in sheet"),
     "DocumentBlob": _l("Stored document"), "Programme": _l("Programme"),
-    "ParticipantData": _l("Participant data"),
+    "ParticipantData": _l("Participant data"), "Transcript": _l("Transcript"),
 }
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
 
@@ -93,6 +93,12 @@ FIELD_LABELS = {
         "pdf_sha256": _l("PDF checksum (SHA-256)"), "revoked_at": _l("Revoked at"),
         "revoked_by_id": _l("Revoked by"), "revoke_reason": _l("Reason for revoking"),
         "supersedes_id": _l("Replaces certificate"),
+    },
+    "Transcript": {
+        "user_id": _l("Holder"), "verification_code": _l("Verification code"),
+        "issue_date": _l("Date of issue"), "issued_at": _l("Issued at"),
+        "facts": _l("Facts stated"), "pdf": _l("PDF document"),
+        "pdf_sha256": _l("PDF checksum (SHA-256)"),
     },
     "User": {
         "email": _l("E-mail"), "password_hash": _l("Password"), "full_name": _l("Name"),

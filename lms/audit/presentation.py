@@ -32,7 +32,7 @@ from lms.audit.labels import (
 )
 from lms.audit.models import AuditEntry
 from lms.auth.models import User
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, Transcript
 from lms.clock import as_utc, wall_clock
 from lms.courses.models import Centre, Course, CourseModule, Run, Session
 from lms.enrolment.models import Enrolment
@@ -88,7 +88,7 @@ class Line:
 def _models() -> dict[str, type]:
     return {cls.__name__: cls for cls in (User, Centre, Course, CourseModule, Run, Session,
                                           Enrolment, TrainerAssignment, AttendanceMark,
-                                          Certificate, Programme)}
+                                          Certificate, Transcript, Programme)}
 
 
 def _foreign_keys() -> dict[tuple[str, str], str]:
@@ -105,7 +105,7 @@ def _foreign_keys() -> dict[tuple[str, str], str]:
 
 FOREIGN_KEYS = _foreign_keys()
 # Loaded in this order, so each kind's references are known before the kinds they name.
-LOAD_ORDER = ("AttendanceMark", "Certificate", "TrainerAssignment", "CourseModule",
+LOAD_ORDER = ("AttendanceMark", "Certificate", "Transcript", "TrainerAssignment", "CourseModule",
               "Enrolment", "Session", "Run", "User", "Course", "Centre", "Programme")
 
 
@@ -223,6 +223,8 @@ class Records:
         return {
             "Run": lambda: _("Run %(name)s", name=self.run_name(obj.id)),
             "Certificate": lambda: _("Certificate %(serial)s", serial=obj.serial),
+            "Transcript": lambda: _("Transcript of %(person)s",
+                                    person=self.person_name(obj.user_id)),
             "User": lambda: _("Person %(name)s", name=obj.full_name),
             "Centre": lambda: _("Centre %(name)s", name=obj.name),
             "Course": lambda: _("Course %(code)s %(title)s", code=obj.code, title=obj.title),

@@ -52,6 +52,7 @@ AUDITED = {
     "TrainerAssignment",
     "AttendanceMark",
     "Certificate",
+    "Transcript",
     "Notification",
     "DocumentBlob",
     "SignedSheet",

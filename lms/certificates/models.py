@@ -70,3 +70,24 @@ class CertificateSequence(db.Model):
     centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centre.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last_number: Mapped[int] = mapped_column(nullable=False, default=0)
+
+
+class Transcript(db.Model):
+    """A trainee's transcript as issued: the valid certificates of that day, frozen in
+    `facts` and in the PDF (never rewritten or deleted; an old one stays verifiable)."""
+
+    __tablename__ = "transcript"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False, index=True)
+    verification_code: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    # The day printed on it (the holder's clock) and the moment it was made.
+    issue_date: Mapped[date] = mapped_column(nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
+    language: Mapped[str] = mapped_column(sa.String(5), nullable=False)
+    facts: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    # Read only when downloaded: lists and the verification page need the hash alone.
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False, deferred=True)
+    pdf_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+
+    user: Mapped["User"] = relationship()  # noqa: F821

@@ -107,3 +107,20 @@ def render_certificate(facts: dict) -> bytes:
                             description="The facts this certificate certifies",
                             created=issued, modified=issued)
     return _render(certificate_html(facts), attachments=[attachment])
+
+
+def transcript_html(facts: dict) -> str:
+    """The transcript as HTML in its own language, whatever the screen's."""
+    with force_locale(facts["language"]):
+        return render_template("pdf/transcript.html", t=facts,
+                               qr=qr_data_uri(facts["verification_url"]))
+
+
+def render_transcript(facts: dict) -> bytes:
+    """An archival PDF like a certificate's (PDF/A-3b), the facts attached as JSON."""
+    facts_json = json.dumps(facts, ensure_ascii=False, indent=2, sort_keys=True)
+    issued = datetime.combine(date.fromisoformat(facts["issue_date"]), time(), UTC)
+    attachment = Attachment(file_obj=io.BytesIO(facts_json.encode()), name="transcript.json",
+                            description="The facts this transcript states",
+                            created=issued, modified=issued)
+    return render_pdf(transcript_html(facts), pdf_variant="pdf/a-3b", attachments=[attachment])

@@ -2,14 +2,14 @@
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_timezone
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from lms.audit.services import DOWNLOAD, record_event
 from lms.auth.permissions import is_admin, require
 from lms.certificates import bp, services
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, Transcript
 from lms.clock import today_at, utcnow
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run, RunStatus
@@ -17,12 +17,14 @@ from lms.enrolment.forms import ReasonForm
 from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.errors import DomainError
 from lms.extensions import db, limiter
+from lms.i18n import LANGUAGE_NAMES, ngettext, viewer_zone
 from lms.i18n import gettext as _
-from lms.i18n import ngettext
-from lms.pdf import render_pdf
+from lms.paging import page_args, paginate
 from lms.pipeline import perform
 
 VERIFY_LIMIT = "30 per minute"
+# Each transcript is rendered and kept for ever: a person needs a few, not hundreds.
+ISSUE_TRANSCRIPT_LIMIT = "10 per hour"
 
 
 def _pdf(data: bytes, filename: str, inline: bool = True) -> Response:
@@ -188,19 +190,42 @@ def download(certificate_id: int):
     return _pdf(certificate.pdf, filename, inline=False)
 
 
-@bp.route("/my/transcript.pdf")
+@bp.route("/my/transcripts")
 @login_required
-def transcript():
-    perform(lambda: record_event(DOWNLOAD, "User", current_user.id, "transcript.pdf"))
-    certificates = [c for c in services.certificates_of(current_user) if c.status.value == "valid"]
-    with force_locale(current_user.locale or "en"):
-        html = render_template(
-            "pdf/transcript.html",
-            user=current_user,
-            certificates=certificates,
-            today=today_at(utcnow(), get_timezone()),
-        )
-    return _pdf(render_pdf(html), "transcript.pdf")
+def transcripts():
+    page = paginate(services.transcripts_query(current_user), *page_args(request.args))
+    language = services.transcript_language(current_user, str(get_locale()))
+    return render_template("certificates/transcripts.html", page=page, form=ConfirmForm(),
+                           language=LANGUAGE_NAMES[language],
+                           has_certificates=any(c.status.value == "valid"
+                                                for c in services.certificates_of(current_user)))
+
+
+@bp.route("/my/transcripts", methods=["POST"])
+@login_required
+@limiter.limit(ISSUE_TRANSCRIPT_LIMIT, key_func=lambda: f"transcript:{current_user.get_id()}")
+def issue_transcript():
+    if ConfirmForm().validate_on_submit():
+        language = services.transcript_language(current_user, str(get_locale()))
+        now = utcnow()
+        _apply(lambda: services.issue_transcript(current_user, language, now,
+                                                 today_at(now, viewer_zone())),
+               _("Your transcript is issued. Download it below."))
+    return redirect(url_for("certificates.transcripts"))
+
+
+@bp.route("/my/transcripts/<int:transcript_id>.pdf")
+@login_required
+def transcript_download(transcript_id: int):
+    transcript = db.get_or_404(Transcript, transcript_id)
+    # Its holder, or a network administrator: a transcript spans centres, so an
+    # administrator scoped to one centre may not read it (nor learn it exists).
+    network_admin = is_admin(current_user) and current_user.centre_id is None
+    if transcript.user_id != current_user.id and not network_admin:
+        abort(404)
+    filename = f"transcript-{transcript.issue_date.isoformat()}-{transcript.id}.pdf"
+    perform(lambda: record_event(DOWNLOAD, "Transcript", transcript.id, filename))
+    return _pdf(transcript.pdf, filename, inline=False)
 
 
 @bp.app_template_global()
@@ -227,6 +252,13 @@ def verify_form():
 @limiter.limit(VERIFY_LIMIT)
 def verify(code: str):
     certificate = services.find_by_code(code)
-    if certificate is None:
-        return render_template("certificates/verify_not_found.html"), 404
-    return render_template("certificates/verify.html", certificate=certificate, c=certificate.facts)
+    if certificate is not None:
+        return render_template("certificates/verify.html", certificate=certificate,
+                               c=certificate.facts)
+    transcript = services.find_transcript_by_code(code)
+    if transcript is not None:
+        t = transcript.facts
+        states = services.certificate_states([row["serial"] for row in t["rows"]])
+        return render_template("certificates/verify_transcript.html", transcript=transcript,
+                               t=t, states={k: v.value for k, v in states.items()})
+    return render_template("certificates/verify_not_found.html"), 404

@@ -2,22 +2,29 @@
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import defer, joinedload
 
 from lms.auth.models import User
-from lms.certificates.models import Certificate, CertificateSequence, CertificateStatus
+from lms.certificates.models import (
+    Certificate,
+    CertificateSequence,
+    CertificateStatus,
+    Transcript,
+)
 from lms.certificates.render_pool import render_certificates
-from lms.certificates.rendering import render_certificate
+from lms.certificates.rendering import render_certificate, render_transcript
 from lms.clock import utcnow
 from lms.courses.models import Run, RunStatus
 from lms.enrolment.models import Enrolment, EnrolmentState, Outcome
 from lms.enrolment.progress import progress_for
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.i18n import LANGUAGE_NAMES
 from lms.i18n import gettext as _
 from lms.pdf import join_pdfs
 from lms.programmes.models import Gender, ParticipantData
@@ -339,3 +346,98 @@ def certificates_of(user: User) -> list[Certificate]:
             .order_by(Certificate.issue_date.desc(), Certificate.id.desc())
         )
     )
+
+
+# ---------------------------------------------------------------- transcripts
+
+
+def transcript_language(user: User, screen: str) -> str:
+    """The language of a transcript: the holder's profile language, else the screen's."""
+    for language in (user.locale, screen):
+        if language in LANGUAGE_NAMES:
+            return language
+    return "en"
+
+
+def _transcript_row(certificate: Certificate) -> dict:
+    c = certificate.facts
+    return {
+        "serial": certificate.serial,
+        "certificate_issue_date": certificate.issue_date.isoformat(),
+        "course": c["course"],
+        "course_code": c["course_code"],
+        "centre": c["centre"]["name"],
+        "centre_city": c["centre"]["city"],
+        "first_day": c["first_day"],
+        "last_day": c["last_day"],
+        "hours": c["hours"],
+        "accreditation_number": c.get("accreditation_number") or "",
+        "credit_points": c.get("credit_points"),
+    }
+
+
+def _transcript_facts(user: User, certificates: list[Certificate], code: str, language: str,
+                      issued_at: datetime, issue_date: date) -> dict:
+    """What a transcript states, from the certificates' own frozen facts (not today's
+    course or centre records): a later edit changes no issued transcript."""
+    rows = sorted((_transcript_row(c) for c in certificates),
+                  key=lambda row: (row["first_day"], row["last_day"], row["serial"]))
+    centres = {}
+    for certificate in certificates:
+        centre = certificate.facts["centre"]
+        centres.setdefault(centre["name"], {key: centre.get(key) or "" for key in (
+            "name", "organisation", "city", "country")})
+    points = [row["credit_points"] for row in rows if row["credit_points"] is not None]
+    return {
+        "verification_code": code,
+        "verification_url": verification_url(code),
+        "issue_date": issue_date.isoformat(),
+        "issued_at": issued_at.isoformat(),
+        "language": language,
+        "holder": user.full_name,
+        "holder_organisation": user.organisation,
+        "issuer": {
+            "network": current_app.config["NETWORK_NAME"],
+            "centres": sorted(centres.values(), key=lambda centre: centre["name"].casefold()),
+        },
+        "rows": rows,
+        "total_hours": sum(row["hours"] for row in rows),
+        "total_credit_points": sum(points) if points else None,
+    }
+
+
+def issue_transcript(user: User, language: str, now: datetime, today: date) -> Transcript:
+    """Issue `user` a transcript of their certificates valid now, in `language`; its facts
+    and PDF are frozen from now on (as a certificate's, DESIGN rule 6)."""
+    certificates = [c for c in certificates_of(user) if c.status == CertificateStatus.VALID]
+    if not certificates:
+        raise DomainError(_("You have no valid certificate yet, so a transcript would be "
+                            "empty."))
+    code = secrets.token_urlsafe(16)
+    facts = _transcript_facts(user, certificates, code, language, now, today)
+    pdf = render_transcript(facts)
+    transcript = Transcript(user=user, verification_code=code, issue_date=today, issued_at=now,
+                            language=language, facts=facts, pdf=pdf,
+                            pdf_sha256=hashlib.sha256(pdf).hexdigest())
+    db.session.add(transcript)
+    db.session.flush()
+    return transcript
+
+
+def transcripts_query(user: User) -> sa.Select:
+    """The transcripts issued to `user`, newest first (without their PDF bytes)."""
+    return (sa.select(Transcript).where(Transcript.user_id == user.id)
+            .order_by(Transcript.issued_at.desc(), Transcript.id.desc()))
+
+
+def find_transcript_by_code(code: str) -> Transcript | None:
+    if not code or len(code) > 64:
+        return None
+    return db.session.scalar(sa.select(Transcript).where(Transcript.verification_code == code))
+
+
+def certificate_states(serials: list[str]) -> dict[str, CertificateStatus]:
+    """The status today of the certificates with these serials (one query)."""
+    rows = db.session.execute(sa.select(Certificate.serial, Certificate.status)
+                              .where(Certificate.serial.in_(serials)))
+    return {serial: status for serial, status in rows}

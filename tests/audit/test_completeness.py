@@ -52,7 +52,9 @@ READS = {
     "certificates.services": {"verification_url", "missing_minutes", "valid_certificate",
                               "completed_enrolments", "find_by_code", "run_certificates",
                               "bulk_pdf", "certificates_of", "trainer_names", "grammatical_form",
-                              "next_serial_preview", "issue_all_preview"},
+                              "next_serial_preview", "issue_all_preview", "transcript_language",
+                              "transcripts_query", "find_transcript_by_code",
+                              "certificate_states"},
     "courses.services": {"fold", "minutes_from_hours", "describe_session", "not_ended",
                          "catalogue", "centres_for_filter", "regions_for_filter",
                          "published_course", "upcoming_runs", "publish_problems"},
@@ -277,6 +279,12 @@ def s_reissue(w):
     certificates.revoke(certificate, w.admin, "Misspelt name")
     w.db.session.commit()
     return lambda: certificates.reissue(certificate, w.admin, date.today()), "Certificate"
+
+
+def s_issue_transcript(w):
+    w.certificates()
+    return lambda: certificates.issue_transcript(w.trainee, "hu", utcnow(), date.today()), \
+        "Transcript"
 
 
 def s_save_centre(w):
@@ -521,6 +529,7 @@ SCENARIOS = {
     ("certificates.services", "issue_all"): s_issue_all,
     ("certificates.services", "revoke"): s_revoke,
     ("certificates.services", "reissue"): s_reissue,
+    ("certificates.services", "issue_transcript"): s_issue_transcript,
     ("courses.services", "save_centre"): s_save_centre,
     ("courses.services", "save_course"): s_save_course,
     ("programmes.services", "save_programme"): s_save_programme,
