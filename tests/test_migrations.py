@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, stamp, upgrade
 
 from lms.auth.models import User
+from lms.db import compared_with_models
 from lms.enrolment.models import Enrolment
 
 
@@ -22,7 +23,8 @@ def test_models_and_migrations_agree(app, db):
     try:
         upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True, "include_object": compared_with_models})
             diff = compare_metadata(context, db.metadata)
         assert diff == []
         downgrade(revision="base")
