@@ -128,6 +128,7 @@ ACCESS: dict[str, Rule] = {
         # exports made by the job worker: each administrator sees and downloads only
         # their own (lms.jobs; checked by the view), of the centres they reach
         "jobs.exports", "jobs.request_registers", "jobs.request_bulk_print", "jobs.download",
+        "jobs.request_evidence_pack",
     )},
 }
 
