@@ -172,15 +172,18 @@ def cached_pdf(html: str, stylesheets: tuple[str, ...], user_agent_stylesheet: s
         data = path.read_bytes()
         os.utime(path)  # in use: its age counts from now
         return data
-    except FileNotFoundError:
+    except OSError:  # not cached yet (or the cache cannot be read): render it
         pass
     data = _render(html, stylesheets, user_agent_stylesheet, options)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(temporary, path)
-    _sweep(folder, path.stat().st_mtime)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+        _sweep(folder, path.stat().st_mtime)
+    except OSError:  # a full or read-only disk costs the next print a render, nothing more
+        current_app.logger.warning("PDF cache: could not keep %s", path, exc_info=True)
     return data
 
 

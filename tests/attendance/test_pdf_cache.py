@@ -116,3 +116,11 @@ def test_pdfs_unused_for_the_keeping_days_are_removed(app, cache_dir, monkeypatc
     fresh = pdf.render_pdf("<p>Jelenléti ív</p>", cache=True)
     assert not stale.exists()
     assert [p.read_bytes() for p in cached_files(cache_dir)] == [fresh]
+
+
+def test_a_cache_that_cannot_be_written_still_gives_the_pdf(app, tmp_path, renders):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    app.config.update(PDF_CACHE_DIR=str(blocker), PDF_CACHE_DAYS=14)
+    data = pdf.render_pdf("<p>Jelenléti ív</p>", cache=True)
+    assert "Jelenléti ív" in text(data) and len(renders) == 1
