@@ -108,8 +108,8 @@ PAGES = [
     Page("admin", "audit log, one run", "/manage/audit?entity=Run&id={closed_run}"),
     Page("admin", "audit CSV, one run", "/manage/audit.csv?entity=Run&id={closed_run}"),
     Page("admin", "outbox", "/manage/outbox"),
-    Page("admin", "evidence pack ZIP", "/manage/runs/{closed_run}/evidence-pack.zip",
-         requests=5),
+    Page("admin", "evidence pack (POST, queued for the worker)",
+         "/manage/runs/{closed_run}/evidence-pack-job", method="POST", requests=20),
     Page("admin", "audit CSV, whole log", "/manage/audit.csv", requests=2),
 ]
 

@@ -71,10 +71,12 @@ def _init_extensions(app: Flask) -> None:
     from lms import i18n, models  # noqa: F401  (every table joins the metadata)
     from lms.audit import services as _audit  # noqa: F401  (its flush hook logs changes)
     from lms.auth.sessions import load_user
+    from lms.db import compared_with_models
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True,
+                     include_object=compared_with_models)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)

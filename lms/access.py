@@ -134,6 +134,7 @@ ACCESS: dict[str, Rule] = {
         # exports made by the job worker: each administrator sees and downloads only
         # their own (lms.jobs; checked by the view), of the centres they reach
         "jobs.exports", "jobs.request_registers", "jobs.request_bulk_print", "jobs.download",
+        "jobs.request_evidence_pack",
     )},
 }
 
@@ -241,11 +242,14 @@ def can(endpoint: str, **args) -> bool:
     """Whether the current user may open `endpoint` on the records `args` name: the
     same table the requests are checked against, so a page shows no link that
     answers 403 or 404. Used by templates: `{% if can('manage.users') %}`."""
-    if refusal(endpoint, current_user, args) is not None:
+    # The user behind the proxy, once: a page asks for every row's links, and each
+    # attribute read through `current_user` costs a lookup of the request's user.
+    user = current_user._get_current_object()
+    if refusal(endpoint, user, args) is not None:
         return False
-    scope = (ACCESS[endpoint].scope or {}).get(role_of(current_user))
+    scope = (ACCESS[endpoint].scope or {}).get(role_of(user))
     if scope == OWN_SESSIONS:
-        return _is_own_session(current_user, args)
+        return _is_own_session(user, args)
     return True
 
 

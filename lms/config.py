@@ -142,6 +142,10 @@ class Config:
     JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "60"))
     JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
     BULK_PRINT_JOB_THRESHOLD = int(os.environ.get("BULK_PRINT_JOB_THRESHOLD", "50"))
+    # Rendered sign-in sheets and registers, kept by content (lms.pdf.cached_pdf) under
+    # PDF_CACHE_DIR (default instance/pdf-cache) until unused for PDF_CACHE_DAYS; 0: off.
+    PDF_CACHE_DIR = os.environ.get("PDF_CACHE_DIR", "")
+    PDF_CACHE_DAYS = int(os.environ.get("PDF_CACHE_DAYS", "14"))
     # /manage/audit.csv answers at once up to this many entries; more is a background job.
     AUDIT_CSV_DIRECT_LIMIT = int(os.environ.get("AUDIT_CSV_DIRECT_LIMIT", "50000"))
     # bench/pages.py: each response says how many SQL statements it ran (lms/sqlcount.py).

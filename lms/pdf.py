@@ -8,12 +8,17 @@ hostile value in a certificate can never make the renderer read a file or call
 out.
 """
 
+import hashlib
 import io
 import mimetypes
+import os
+import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import pikepdf
+import weasyprint
 from flask import current_app
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -84,14 +89,23 @@ class _OwnDefaultsHTML(HTML):
 
 
 def render_pdf(html: str, stylesheets: tuple[str, ...] = (), user_agent_stylesheet: str = "",
-               **options) -> bytes:
+               cache: bool = False, **options) -> bytes:
     """The PDF of `html` (already rendered by autoescaped Jinja); fonts are embedded.
 
     `stylesheets` are static paths (e.g. "pdf/certificate.css") applied after the
     fonts' sheet; the document's own <style> blocks still apply on top.
     `user_agent_stylesheet`, a static path, replaces WeasyPrint's HTML defaults
     for documents that use few elements (certificates), which renders faster.
+    With `cache`, a document rendered before from the same HTML, sheets and renderer
+    is read from the PDF cache instead of laid out again (`cached_pdf`).
     """
+    if cache:
+        return cached_pdf(html, stylesheets, user_agent_stylesheet, options)
+    return _render(html, stylesheets, user_agent_stylesheet, options)
+
+
+def _render(html: str, stylesheets: tuple[str, ...], user_agent_stylesheet: str,
+            options: dict) -> bytes:
     if user_agent_stylesheet:
         document = _OwnDefaultsHTML(string=html, base_url=STATIC_ORIGIN,
                                     url_fetcher=safe_url_fetcher())
@@ -100,6 +114,92 @@ def render_pdf(html: str, stylesheets: tuple[str, ...] = (), user_agent_styleshe
         document = HTML(string=html, base_url=STATIC_ORIGIN, url_fetcher=safe_url_fetcher())
     sheets = [stylesheet(name) for name in ("pdf/fonts.css", *stylesheets)]
     return document.write_pdf(stylesheets=sheets, font_config=_font_config, **options)
+
+
+# ---------------------------------------------------------------- the PDF cache
+#
+# Sign-in sheets and registers are asked for again and again while what they show
+# stays the same, and WeasyPrint spends a tenth of a second to seconds laying them out.
+# The cache is content-addressed: the key is the SHA-256 of everything the bytes
+# depend on (the HTML as rendered, which carries every name, mark and date shown; the
+# stylesheets and the static files they load; WeasyPrint's version; the options), so
+# a changed roster or mark is a new HTML, a new key and a fresh render: a stale PDF
+# cannot be served. Files live under PDF_CACHE_DIR (default instance/pdf-cache), shared
+# by every server process; one unused for PDF_CACHE_DAYS is removed.
+
+PDF_CACHE_FORMAT = "1"  # bump to drop every cached PDF (e.g. when the renderer changes)
+_SWEEP_EVERY = 3600.0  # seconds between two sweeps of the cache by one process
+_static_digests: dict[str, str] = {}
+_last_sweep: dict[str, float] = {}
+
+
+def _static_digest() -> str:
+    """SHA-256 of the static files documents load (stylesheets, fonts), once a process."""
+    folder = current_app.static_folder
+    if folder not in _static_digests:
+        digest = hashlib.sha256()
+        for path in sorted(Path(folder).glob("pdf/*")) + sorted(Path(folder).glob("fonts/*")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        _static_digests[folder] = digest.hexdigest()
+    return _static_digests[folder]
+
+
+def cache_key(html: str, stylesheets: tuple[str, ...], user_agent_stylesheet: str,
+              options: dict) -> str:
+    parts = [PDF_CACHE_FORMAT, weasyprint.__version__, _static_digest(),
+             user_agent_stylesheet, *stylesheets, repr(sorted(options.items())), html]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def _cache_folder() -> Path | None:
+    if current_app.config.get("PDF_CACHE_DAYS", 0) <= 0:
+        return None
+    return Path(current_app.config.get("PDF_CACHE_DIR")
+                or Path(current_app.instance_path) / "pdf-cache")
+
+
+def cached_pdf(html: str, stylesheets: tuple[str, ...], user_agent_stylesheet: str,
+               options: dict) -> bytes:
+    """The PDF from the cache when this exact document was rendered before, else
+    rendered now and kept (written to a temporary file and renamed, so another process
+    never reads half a file)."""
+    folder = _cache_folder()
+    if folder is None:
+        return _render(html, stylesheets, user_agent_stylesheet, options)
+    key = cache_key(html, stylesheets, user_agent_stylesheet, options)
+    path = folder / key[:2] / f"{key}.pdf"
+    try:
+        data = path.read_bytes()
+        os.utime(path)  # in use: its age counts from now
+        return data
+    except OSError:  # not cached yet (or the cache cannot be read): render it
+        pass
+    data = _render(html, stylesheets, user_agent_stylesheet, options)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+        _sweep(folder, path.stat().st_mtime)
+    except OSError:  # a full or read-only disk costs the next print a render, nothing more
+        current_app.logger.warning("PDF cache: could not keep %s", path, exc_info=True)
+    return data
+
+
+def _sweep(folder: Path, now: float) -> None:
+    """Remove the cached PDFs nobody asked for in PDF_CACHE_DAYS (at most once an hour
+    per process). `now` is the file system's: the time of the file just written."""
+    if time.monotonic() - _last_sweep.get(str(folder), -_SWEEP_EVERY) < _SWEEP_EVERY:
+        return
+    _last_sweep[str(folder)] = time.monotonic()
+    oldest = now - current_app.config["PDF_CACHE_DAYS"] * 86400
+    for path in folder.glob("*/*"):
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+        except FileNotFoundError:  # another process removed it first
+            pass
 
 
 def join_pdfs(documents: Iterable[bytes]) -> bytes:

@@ -169,6 +169,7 @@ ROUTES = [
     ("POST", "/manage/exports/audit-log", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/exports/registers", (LOGIN, 403, 403, 200)),  # no year: said so
     ("POST", "/manage/runs/{closed_run_id}/certificates/print-job", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/runs/{closed_run_id}/evidence-pack-job", (LOGIN, 403, 403, 302)),
     ("GET", "/manage/exports/{export_job_id}/download", (LOGIN, 403, 403, 302)),
 ]
 

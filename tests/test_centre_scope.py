@@ -70,6 +70,9 @@ def test_own_centre_yes_other_centre_not_even_its_existence(client, auth, two_ce
         page="/manage/runs/",
     )
     assert revoke.status_code == 404
+    pack = client.submit(f"/manage/runs/{runs['away']['run']}/evidence-pack-job", {},
+                         page="/manage/runs/")
+    assert pack.status_code == 404
 
 
 def test_lists_show_only_the_own_centre(client, auth, two_centres):

@@ -88,4 +88,6 @@ def register_pdf(register: Register, corrected: set[int], signed: set[int],
     with speaking(run.language, run.zone):
         html = render_template("pdf/register.html", run=run, register=register,
                                corrected=corrected, signed=signed, trainers=trainers)
-    return render_pdf(html)
+    # A closed run's register no longer changes, and a long one takes a second to lay
+    # out: cached by content, so any changed mark or trainee is a new document.
+    return render_pdf(html, cache=True)

@@ -14,5 +14,6 @@ def render_sign_in_sheet(session, enrolments, trainers, blank_rows: int = 3) -> 
         html = render_template("pdf/sign_in_sheet.html", session=session, run=run,
                                enrolments=enrolments, trainers=trainers,
                                blank_rows=blank_rows)
+    # Printed again and again while the roster stays the same: cached by content.
     return render_pdf(html, stylesheets=("pdf/sign-in-sheet.css",),
-                      user_agent_stylesheet="pdf/sheet-ua.css")
+                      user_agent_stylesheet="pdf/sheet-ua.css", cache=True)

@@ -86,11 +86,18 @@ class CataloguePage:
     pages: int
 
 
+@functools.cache
+def _european_zones() -> tuple[tuple[str, ZoneInfo], ...]:
+    """Every European zone, loaded once: `ZoneInfo` keeps only a few in its cache, so
+    asking for sixty of them on each page read their files from disk every time."""
+    return tuple((name, ZoneInfo(name)) for name in EUROPEAN_ZONES)
+
+
 @functools.lru_cache(maxsize=16)
 def _dates_across_zones(now: datetime) -> tuple[date, tuple[str, ...]]:
     """The earliest date any centre zone is on at `now`, and the zones already a day
     later (remembered: a page asks for the same instant several times)."""
-    days = {name: today_at(now, ZoneInfo(name)) for name in EUROPEAN_ZONES}
+    days = {name: today_at(now, where) for name, where in _european_zones()}
     earliest = min(days.values())
     return earliest, tuple(sorted(name for name, day in days.items() if day > earliest))
 

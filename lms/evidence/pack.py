@@ -83,9 +83,12 @@ def pack_name(run: Run) -> str:
     return f"forras-evidence-{run.course.code}-run{run.id}"
 
 
-def build_pack(run: Run, by: User, now: datetime) -> Pack:
+def build_pack(run: Run, by: User, now: datetime,
+               progress: Callable[[int, int], None] | None = None) -> Pack:
     """Write the evidence pack of the closed `run` into a temporary file (on disk past a
-    few megabytes), file by file, so no scan sits in memory longer than its turn."""
+    few megabytes), file by file, so no scan sits in memory longer than its turn.
+    `progress(done, total)`, if given, is told after each file (the job worker's
+    heartbeat)."""
     if run.status != RunStatus.CLOSED:
         raise DomainError(_("The evidence pack is made for a closed run. Close the run "
                             "first: its register is final then."))
@@ -96,7 +99,10 @@ def build_pack(run: Run, by: User, now: datetime) -> Pack:
     listed, missing = [], []
     with speaking(run.language, run.zone), zipfile.ZipFile(out, "w") as archive:
         facts = _facts(run)
-        for item in _files(run, facts):
+        items = list(_files(run, facts))  # each produces its bytes only when asked
+        for number, item in enumerate(items, start=1):
+            if progress is not None:
+                progress(number - 1, len(items))
             try:
                 data = item.produce()
             except FileNotFoundError:

@@ -8,6 +8,7 @@ the same export made in a request would.
 """
 
 import datetime as dt
+import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
@@ -19,11 +20,13 @@ from lms.attendance.exports import register_pdf, register_xlsx
 from lms.audit import presentation
 from lms.audit import services as audit
 from lms.audit.models import AuditEntry
+from lms.auth.models import User
 from lms.certificates import services as certificates
-from lms.clock import zone
+from lms.clock import utcnow, zone
 from lms.courses.models import Centre, Run, RunStatus, Session
 from lms.errors import DomainError
 from lms.evidence import services as evidence
+from lms.evidence.pack import build_pack
 from lms.exports import csv_chunks
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -128,8 +131,20 @@ def write_bulk_print(job: ExportJob, out: BinaryIO, progress: Progress) -> Writt
     return f"certificates-{run.course.code}-{run.id}.pdf", "application/pdf"
 
 
+def write_evidence_pack(job: ExportJob, out: BinaryIO, progress: Progress) -> Written:
+    """The evidence pack of a closed run (`lms.evidence.pack.build_pack`), as the one
+    made in a request would be, its cover naming who asked for it."""
+    run = db.session.get(Run, job.parameters["run_id"])
+    pack = build_pack(run, db.session.get(User, job.requested_by_id), utcnow(), progress)
+    with pack.file:
+        shutil.copyfileobj(pack.file, out)
+    progress(pack.files, pack.files)
+    return pack.filename, ZIP_TYPE
+
+
 WRITERS: dict[JobKind, Callable[[ExportJob, BinaryIO, Progress], Written]] = {
     JobKind.AUDIT_CSV: write_audit_csv,
     JobKind.REGISTERS_ZIP: write_registers_zip,
     JobKind.BULK_PRINT: write_bulk_print,
+    JobKind.EVIDENCE_PACK: write_evidence_pack,
 }

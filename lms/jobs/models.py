@@ -13,6 +13,7 @@ class JobKind(enum.StrEnum):
     AUDIT_CSV = "audit_csv"  # the audit log (optionally filtered) as CSV
     REGISTERS_ZIP = "registers_zip"  # every closed run's register of a centre in a year
     BULK_PRINT = "bulk_print"  # all valid certificates of a run as one PDF
+    EVIDENCE_PACK = "evidence_pack"  # a closed run's evidence pack (ZIP)
 
 
 class JobState(enum.StrEnum):

@@ -29,6 +29,9 @@ def _progress(job: ExportJob) -> str:
     if job.kind == JobKind.REGISTERS_ZIP:
         return ngettext("%(done)s of %(total)s run", "%(done)s of %(total)s runs",
                         job.progress_total, done=done, total=total)
+    if job.kind == JobKind.EVIDENCE_PACK:
+        return ngettext("%(done)s of %(total)s file", "%(done)s of %(total)s files",
+                        job.progress_total, done=done, total=total)
     return ngettext("%(done)s of %(total)s certificate", "%(done)s of %(total)s certificates",
                     job.progress_total, done=done, total=total)
 
@@ -59,7 +62,8 @@ def job_lines(jobs: list[ExportJob], keep_days: int, interrupted: str,
               max_attempts: int) -> list[JobLine]:
     """The jobs as the page lists them; the centres and runs they name read at once."""
     centre_ids = {job.centre_id for job in jobs if job.centre_id}
-    run_ids = {job.parameters.get("run_id") for job in jobs if job.kind == JobKind.BULK_PRINT}
+    run_ids = {job.parameters.get("run_id") for job in jobs
+               if job.kind in (JobKind.BULK_PRINT, JobKind.EVIDENCE_PACK)}
     centres = {c.id: c for c in db.session.scalars(
         sa.select(Centre).where(Centre.id.in_(centre_ids)))} if centre_ids else {}
     runs = {r.id: r for r in db.session.scalars(
@@ -78,6 +82,10 @@ def job_lines(jobs: list[ExportJob], keep_days: int, interrupted: str,
             centre = centres.get(job.centre_id)
             title = _("Registers of %(centre)s, %(year)s (ZIP)",
                       centre=centre.name if centre else "?", year=job.parameters.get("year"))
+        elif job.kind == JobKind.EVIDENCE_PACK:
+            run = runs.get(job.parameters.get("run_id"))
+            title = _("Evidence pack of %(run)s (ZIP)",
+                      run=f"{run.course.code} #{run.id}" if run else "?")
         else:
             run = runs.get(job.parameters.get("run_id"))
             title = _("Certificates of %(run)s (one PDF)",

@@ -113,6 +113,20 @@ def request_bulk_print(run_id: int):
     return redirect(url_for("jobs.exports"))
 
 
+@bp.route("/manage/runs/<int:run_id>/evidence-pack-job", methods=["POST"])
+@require(is_admin)
+def request_evidence_pack(run_id: int):
+    run = db.get_or_404(Run, run_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("manage.run", run_id=run.id))
+    language, where = _reader()
+    if not perform(lambda: services.request_evidence_pack(current_user, run, language, where)):
+        return redirect(url_for("manage.run", run_id=run.id))
+    flash(_("The evidence pack is queued: it appears below, ready to download when made."),
+          "success")
+    return redirect(url_for("jobs.exports"))
+
+
 @bp.route("/manage/exports/<int:job_id>/download")
 @require(is_admin)
 def download(job_id: int):

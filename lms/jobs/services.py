@@ -28,8 +28,9 @@ from lms.auth.models import User
 from lms.certificates import services as certificates
 from lms.certificates.models import CertificateStatus
 from lms.clock import utcnow, zone
-from lms.courses.models import Centre, Run
+from lms.courses.models import Centre, Run, RunStatus
 from lms.errors import DomainError
+from lms.evidence.pack import pack_name
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.i18n import speaking
@@ -113,6 +114,18 @@ def request_bulk_print(by: User, run: Run, language: str, where: str) -> ExportJ
     return job
 
 
+def request_evidence_pack(by: User, run: Run, language: str, where: str) -> ExportJob:
+    """Queue the evidence pack of a closed run (a ZIP; seconds of work for a long run)."""
+    if run.status != RunStatus.CLOSED:
+        raise DomainError(_("The evidence pack is made for a closed run. Close the run "
+                            "first: its register is final then."))
+    job = _new_job(JobKind.EVIDENCE_PACK, by, {"run_id": run.id}, run.centre_id, language,
+                   where)
+    record_event(EXPORT, "Run", run.id, f"{pack_name(run)}.zip", actor_id=by.id,
+                 details={"export_job": job.id})
+    return job
+
+
 # ---------------------------------------------------------------- reading
 
 
@@ -145,7 +158,8 @@ def file_of(job: ExportJob) -> Path | None:
 def record_download(job: ExportJob, by: User) -> None:
     """The download of an export is an event of the audit log, with the file's hash."""
     entity, entity_id = {JobKind.REGISTERS_ZIP: ("Centre", job.centre_id),
-                         JobKind.BULK_PRINT: ("Run", job.parameters.get("run_id"))}.get(
+                         JobKind.BULK_PRINT: ("Run", job.parameters.get("run_id")),
+                         JobKind.EVIDENCE_PACK: ("Run", job.parameters.get("run_id"))}.get(
                              job.kind, ("", None))
     record_event(DOWNLOAD, entity, entity_id, job.filename, actor_id=by.id,
                  details={"export_job": job.id, "sha256": job.sha256, "size": job.size})

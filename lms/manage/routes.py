@@ -178,8 +178,12 @@ def users():
         role = ""
     words = paging.search_words(q)
     if words:
+        # Sorted by an expression, not the column: PostgreSQL then reads the matches
+        # through the trigram index (ix_user_search_trgm) and sorts them, where the name
+        # index tempts it to walk every account in name order testing each one.
         stmt = stmt.where(paging.matching_all(words, User.full_name, User.email,
                                               User.organisation))
+        stmt = stmt.order_by(None).order_by(User.full_name + "", User.id)
     page = paging.paginate(stmt, *paging.page_args(request.args), searched=bool(words))
     return render_template("manage/users.html", page=page, users=page.items, role=role,
                            q=q[:200], confirm_form=ConfirmForm())

@@ -483,6 +483,11 @@ def s_request_bulk_print(w):
     return lambda: jobs.request_bulk_print(w.admin, run, "hu", "Europe/Budapest"), "Run"
 
 
+def s_request_evidence_pack(w):
+    run = w.db.session.get(Run, w.certificates()["closed_run_id"])
+    return lambda: jobs.request_evidence_pack(w.admin, run, "bg", "Europe/Sofia"), "Run"
+
+
 def s_record_download(w):
     job = ExportJob(kind=JobKind.AUDIT_CSV, requested_by_id=w.admin.id, parameters={})
     w.db.session.add(job)
@@ -563,6 +568,7 @@ SCENARIOS = {
     ("jobs.services", "request_audit_export"): s_request_audit_export,
     ("jobs.services", "request_registers"): s_request_registers,
     ("jobs.services", "request_bulk_print"): s_request_bulk_print,
+    ("jobs.services", "request_evidence_pack"): s_request_evidence_pack,
     ("jobs.services", "record_download"): s_record_download,
     ("calendars.services", "stop_feed"): s_stop_feed,
 }

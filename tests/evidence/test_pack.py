@@ -20,6 +20,9 @@ from lms.clock import utcnow
 from lms.enrolment import services as enrolment
 from lms.errors import DomainError
 from lms.evidence.services import upload_signed_sheet
+from lms.extensions import db
+from lms.jobs import services as jobs
+from lms.jobs.models import ExportJob, JobKind, JobState
 from tests.conftest import tiny_pdf
 
 
@@ -196,7 +199,51 @@ def test_the_run_page_offers_the_pack_once_closed(client, auth, audited_run):
     run, admin = audited_run
     auth.login(admin)
     page = client.get(f"/manage/runs/{run.id}").get_data(as_text=True)
-    assert f"/manage/runs/{run.id}/evidence-pack.zip" in page
+    assert f'action="/manage/runs/{run.id}/evidence-pack-job"' in page
+    assert "Prepare the evidence pack (ZIP)" in page
+
+
+def test_the_pack_is_made_in_the_background_and_downloaded_when_ready(
+        app, client, auth, audited_run, tmp_path):
+    run, admin = audited_run
+    run_id, code = run.id, run.course.code
+    folder_name = f"forras-evidence-{code}-run{run_id}"
+    app.config["EXPORT_DIR"] = str(tmp_path / "exports")
+    auth.login(admin)
+    response = client.submit(f"/manage/runs/{run_id}/evidence-pack-job", {},
+                             page=f"/manage/runs/{run_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/manage/exports/")
+    exports = client.get("/manage/exports/").get_data(as_text=True)
+    assert f"Evidence pack of {code} #{run_id} (ZIP)" in exports
+    assert "Waiting for the worker" in exports
+    assert jobs.work_once("worker-1") == 1
+    db.session.remove()
+    job = db.session.scalar(sa.select(ExportJob).order_by(ExportJob.id.desc()).limit(1))
+    assert job.kind == JobKind.EVIDENCE_PACK and job.state == JobState.DONE
+    assert f"{job.progress_done} of {job.progress_total} files" in client.get(
+        "/manage/exports/").get_data(as_text=True)
+    folder, files = unpack(client.get(f"/manage/exports/{job.id}/download"))
+    assert folder == folder_name
+    assert {"00-cover.pdf", "manifest.json", "SHA256SUMS",
+            "register/register.pdf"} <= set(files)
+    sums = files["SHA256SUMS"].decode()
+    assert hashlib.sha256(files["manifest.json"]).hexdigest() in sums
+    downloads = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.entity == "Run", AuditEntry.entity_id == run_id,
+        AuditEntry.label == f"{folder}.zip")).all()
+    assert len(downloads) == 2  # asked for, then downloaded
+
+
+def test_an_open_run_gets_no_pack_job(client, auth, world):
+    auth.login(world["users"]["admin"])
+    run_id = world["ids"]["published_run_id"]
+    response = client.submit(f"/manage/runs/{run_id}/evidence-pack-job", {},
+                             page=f"/manage/runs/{run_id}", follow_redirects=True)
+    assert "The evidence pack is made for a closed run" in response.get_data(as_text=True)
+    db.session.remove()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExportJob).where(
+        ExportJob.kind == JobKind.EVIDENCE_PACK)) == 0
 
 
 def test_after_closing_a_trainer_cannot_correct_and_an_admin_gives_a_reason(
