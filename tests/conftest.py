@@ -64,6 +64,8 @@ from lms.programmes.models import (  # noqa: E402
     ParticipantData,
 )
 from lms.programmes.services import save_programme  # noqa: E402
+from lms.surveys import services as surveys  # noqa: E402
+from lms.surveys.models import QuestionKind, SurveyKind  # noqa: E402
 from lms.trainers.models import TrainerRole  # noqa: E402
 from lms.trainers.services import assign_trainer  # noqa: E402
 
@@ -549,3 +551,45 @@ def parse_ics(text: str):
     assert str(calendar["VERSION"]) == "2.0"
     assert str(calendar["PRODID"]) == PRODID
     return calendar
+
+
+# ---------------------------------------------------------------- surveys
+
+
+def survey_texts(text: str, languages=("en", "hu")) -> dict:
+    return {code: f"{text} [{code}]" for code in languages}
+
+
+@pytest.fixture
+def make_survey(db):
+    """A needs survey offered in English and Hungarian with a question of every kind
+    (the multiple choice lists training topics), published and open for a month."""
+    def make(centre=None, publish: bool = True, languages=("en", "hu"), **fields):
+        now = utcnow()
+        survey = surveys.save_survey(
+            None, kind=fields.get("kind", SurveyKind.NEEDS), languages=list(languages),
+            title=survey_texts(fields.get("title", "Training needs 2027"), languages),
+            intro=survey_texts("Tell us what your team needs", languages),
+            opens_at=fields.get("opens_at", now - timedelta(days=1)),
+            closes_at=fields.get("closes_at", now + timedelta(days=30)), centre=centre)
+        section = survey.sections[0]
+
+        def add(kind, text, options=(), required=False, topics=False):
+            return surveys.save_question(
+                survey, None, section=section, kind=kind, required=required, topics=topics,
+                text=survey_texts(text, languages),
+                options={code: [f"{o} [{code}]" for o in options] for code in languages})
+
+        add(QuestionKind.SINGLE, "Size of your team", ["1-5", "6-20", "more"], required=True)
+        add(QuestionKind.MULTIPLE, "Topics you need", ["Debt advice", "Case work",
+                                                        "Community work"], topics=True)
+        add(QuestionKind.SCALE, "How much do you need training")
+        add(QuestionKind.GRID, "Rate these formats", ["60-hour", "24-hour"])
+        add(QuestionKind.SHORT_TEXT, "Best time of year")
+        add(QuestionKind.LONG_TEXT, "Anything else")
+        if publish:
+            surveys.publish_survey(survey)
+        db.session.commit()
+        return survey
+
+    return make

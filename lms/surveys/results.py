@@ -137,8 +137,8 @@ def text_questions(survey: Survey) -> list[SurveyQuestion]:
 
 
 def counties(survey: Survey) -> list[str]:
-    return sorted(c for c in db.session.scalars(
-        sa.select(sa.distinct(SurveyResponse.county)).where(
+    return sorted(db.session.scalars(
+        sa.select(SurveyResponse.county).distinct().where(
             SurveyResponse.survey_id == survey.id, SurveyResponse.county != "")))
 
 

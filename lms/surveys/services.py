@@ -375,15 +375,19 @@ def new_version(survey: Survey, by=None) -> Survey:
                   version=survey.version + 1, previous_id=survey.id,
                   created_by_id=getattr(by, "id", None))
     db.session.add(copy)
-    for section in survey.sections:
+    sections = [(section, list(section.questions)) for section in survey.sections]
+    options = {question.id: list(question.options) for question in survey.questions}
+    for section, questions in sections:
         new_section = SurveySection(survey=copy, position=section.position,
                                     title=dict(section.title))
-        for question in section.questions:
+        db.session.add(new_section)
+        for question in questions:
             new_question = SurveyQuestion(
                 survey=copy, section=new_section, position=question.position,
                 kind=question.kind, text=dict(question.text), required=question.required,
                 topics=question.topics)
-            for option in question.options:
+            db.session.add(new_question)
+            for option in options[question.id]:
                 db.session.add(SurveyOption(question=new_question, position=option.position,
                                             label=dict(option.label)))
     if survey.status == SurveyStatus.PUBLISHED:
