@@ -137,7 +137,8 @@ ACCESS: dict[str, Rule] = {
         # network survey, with no centre, is refused by the view: 404)
         "surveys.survey_list", "surveys.edit_survey", "surveys.survey", "surveys.edit_section",
         "surveys.move_section", "surveys.remove_section", "surveys.edit_question",
-        "surveys.move_question", "surveys.remove_question", "surveys.change_status",
+        "surveys.move_question", "surveys.remove_question", "surveys.publish_survey",
+        "surveys.close_survey", "surveys.archive_survey",
         "surveys.new_version", "surveys.preview", "surveys.survey_results",
         "surveys.text_answers", "surveys.results_csv", "surveys.results_xlsx",
         "surveys.course_draft",

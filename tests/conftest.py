@@ -65,7 +65,7 @@ from lms.programmes.models import (  # noqa: E402
 )
 from lms.programmes.services import save_programme  # noqa: E402
 from lms.surveys import services as surveys  # noqa: E402
-from lms.surveys.models import QuestionKind, SurveyKind  # noqa: E402
+from lms.surveys.models import QuestionKind, SurveyAnswer, SurveyKind  # noqa: E402
 from lms.trainers.models import TrainerRole  # noqa: E402
 from lms.trainers.services import assign_trainer  # noqa: E402
 
@@ -395,7 +395,7 @@ def make_programme(db):
 
 
 @pytest.fixture
-def world(db, make_user, make_course, make_run, make_programme):
+def world(db, make_user, make_course, make_run, make_programme, make_survey):
     users = {role: make_user(role=Role(role)) for role in ("trainee", "trainer", "admin")}
     run = make_run(publish=False)
     published = make_run()
@@ -418,6 +418,15 @@ def world(db, make_user, make_course, make_run, make_programme):
     # an export the world's administrator asked for, not made yet
     job = ExportJob(kind=JobKind.AUDIT_CSV, requested_by_id=users["admin"].id, parameters={})
     db.session.add(job)
+    db.session.commit()
+    # a published needs survey with one answer, and a draft
+    survey = make_survey()
+    single = next(q for q in survey.questions if q.kind == QuestionKind.SINGLE)
+    surveys.submit_response(survey, [SurveyAnswer(question_id=single.id,
+                                                  option_id=single.options[0].id)],
+                            surveys.Respondent(organisation_type="ngo", county="Pest"),
+                            language="en", now=now, browser_key="world")
+    draft_survey = make_survey(publish=False)
     db.session.commit()
     return {
         "users": users,
@@ -443,6 +452,14 @@ def world(db, make_user, make_course, make_run, make_programme):
             "programme_id": make_programme().id,
             "participant_data_id": answers.id,
             "export_job_id": job.id,
+            "survey_id": survey.id,
+            "survey_section_id": survey.sections[0].id,
+            "survey_question_id": survey.questions[0].id,
+            "text_question_id": next(q.id for q in survey.questions
+                                     if q.kind == QuestionKind.LONG_TEXT),
+            "survey_option_id": single.options[0].id,
+            "survey_token": survey.token,
+            "draft_survey_token": draft_survey.token,
             # the news of the world's trainee's enrolment, still in the outbox
             "notification_id": db.session.scalar(
                 sa.select(Notification.id)

@@ -265,22 +265,31 @@ def remove_question(survey_id: int, question_id: int):
     return redirect(url_for("surveys.survey", survey_id=survey.id) + "#questions")
 
 
-STATE_CHANGES = {
-    "publish": (services.publish_survey, lambda: _("The survey is published.")),
-    "close": (services.close_survey, lambda: _("The survey is closed.")),
-    "archive": (services.archive_survey, lambda: _("The survey is archived.")),
-}
-
-
-@bp.route("/manage/surveys/<int:survey_id>/<any(publish, close, archive):change>",
-          methods=["POST"])
-@require(is_admin)
-def change_status(survey_id: int, change: str):
+def _change_status(survey_id: int, operation, message):
     survey = _survey(survey_id)
-    operation, message = STATE_CHANGES[change]
     if ConfirmForm().validate_on_submit() and perform(lambda: operation(survey)):
         flash(message(), "success")
     return redirect(url_for("surveys.survey", survey_id=survey.id))
+
+
+@bp.route("/manage/surveys/<int:survey_id>/publish", methods=["POST"])
+@require(is_admin)
+def publish_survey(survey_id: int):
+    return _change_status(survey_id, services.publish_survey,
+                          lambda: _("The survey is published."))
+
+
+@bp.route("/manage/surveys/<int:survey_id>/close", methods=["POST"])
+@require(is_admin)
+def close_survey(survey_id: int):
+    return _change_status(survey_id, services.close_survey, lambda: _("The survey is closed."))
+
+
+@bp.route("/manage/surveys/<int:survey_id>/archive", methods=["POST"])
+@require(is_admin)
+def archive_survey(survey_id: int):
+    return _change_status(survey_id, services.archive_survey,
+                          lambda: _("The survey is archived."))
 
 
 @bp.route("/manage/surveys/<int:survey_id>/new-version", methods=["POST"])
