@@ -118,16 +118,15 @@ def _hash(key: str) -> str:
 # ---------------------------------------------------------------- building
 
 
-def _texts(values: Mapping[str, str], languages: list[str], field: str, what: str,
+def _texts(values: Mapping[str, str], languages: list[str], field: str, missing,
            limit: int = 1000) -> dict:
-    """The texts of `values` in the offered `languages`, each required and clean."""
+    """The texts of `values` in the offered `languages`, each required and clean;
+    `missing(language)` says which one is missing."""
     texts = {}
     for language in languages:
         text = (values.get(language) or "").strip()
         if not text:
-            raise DomainError(_("Enter %(what)s in every language the survey is offered in "
-                                "(missing: %(language)s).", what=what,
-                                language=language.upper()), f"{field}_{language}")
+            raise DomainError(missing(language.upper()), f"{field}_{language}")
         if len(text) > limit or has_control_characters(text):
             raise DomainError(_("This text is too long or holds control characters."),
                               f"{field}_{language}")
@@ -153,7 +152,9 @@ def save_survey(survey: Survey | None, *, kind: SurveyKind, languages: list[str]
         raise DomainError(_("Choose at least one language."), "languages")
     if closes_at <= opens_at:
         raise DomainError(_("The survey must close after it opens."), "closes_on")
-    titles = _texts(title, languages, "title", _("the title"), 300)
+    titles = _texts(title, languages, "title", lambda code: _(
+        "Enter the title in every language the survey is offered in (missing: %(language)s).",
+        language=code), 300)
     intros = {code: (intro.get(code) or "").strip() for code in languages}
     for code, text in intros.items():
         if len(text) > 5000 or has_control_characters(text):
@@ -197,7 +198,9 @@ def save_section(survey: Survey, section: SurveySection | None,
                  title: Mapping[str, str]) -> SurveySection:
     """Add a section at the end of the survey, or rename one."""
     _editable(survey)
-    texts = _texts(title, survey.language_list, "title", _("the section's heading"), 300)
+    texts = _texts(title, survey.language_list, "title", lambda code: _(
+        "Enter the heading in every language the survey is offered in (missing: "
+        "%(language)s).", language=code), 300)
     if section is None:
         section = SurveySection(survey=survey, position=len(survey.sections))
         db.session.add(section)
@@ -273,7 +276,9 @@ def save_question(survey: Survey, question: SurveyQuestion | None, *, section: S
     if section.survey_id != survey.id:
         raise DomainError(_("Choose a section of this survey."), "section")
     languages = survey.language_list
-    texts = _texts(text, languages, "text", _("the question"), 1000)
+    texts = _texts(text, languages, "text", lambda code: _(
+        "Enter the question in every language the survey is offered in (missing: "
+        "%(language)s).", language=code), 1000)
     labels: list[dict] = []
     if kind in (*CHOICE_KINDS, QuestionKind.GRID):
         lists = {code: [line.strip() for line in options.get(code, []) if line.strip()]
