@@ -474,13 +474,15 @@ def answer(token: str):
         given = request.form if request.method == "POST" else {}
         if request.method == "POST":
             answers, errors = services.read_answers(survey, request.form)
-            valid = form.validate_on_submit()
+            # Only a needs survey asks about the organisation; any other checks its token.
+            needs = survey.kind == SurveyKind.NEEDS
+            valid = form.validate_on_submit() if needs else ConfirmForm().validate_on_submit()
             if valid and not errors:
                 new_key = key or secrets.token_urlsafe(24)
                 respondent = services.Respondent(
                     form.organisation_name.data or "", form.organisation_type.data,
                     form.settlement.data or "", form.county.data or "",
-                    form.team_roles.data or [])
+                    form.team_roles.data or []) if needs else services.Respondent()
                 done = perform(lambda: services.submit_response(
                     survey, answers, respondent, language=language, now=utcnow(),
                     user=current_user, browser_key=new_key, centre=centre), form)

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from lms.auth.models import Role
 from lms.courses.models import Course
-from lms.surveys.models import QuestionKind, Survey, SurveyResponse, SurveyStatus
+from lms.surveys.models import QuestionKind, Survey, SurveyKind, SurveyResponse, SurveyStatus
 
 _address = itertools.count(1)
 
@@ -243,3 +243,14 @@ def test_a_topic_becomes_a_course_draft_from_the_results(client, auth, db, make_
     assert course.title == "Case work [en]" and course.status.value == "draft"
     clash = client.submit(url, {"code": "CASE-24", "total_hours": "24", "language": "en"})
     assert "Another course already has this code." in clash.get_data(as_text=True)
+
+
+def test_an_evaluation_asks_nothing_about_the_organisation(app, db, make_survey):
+    survey = make_survey(kind=SurveyKind.EVALUATION)
+    client = browser(app)
+    assert "About your organisation" not in client.get(f"/s/{survey.token}").get_data(
+        as_text=True)
+    single = q(survey, QuestionKind.SINGLE)
+    sent = client.submit(f"/s/{survey.token}", {f"q{single.id}": str(single.options[0].id)})
+    assert sent.status_code == 302
+    assert db.session.scalar(sa.select(SurveyResponse.organisation_type)) is None
