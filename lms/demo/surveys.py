@@ -59,11 +59,11 @@ QUESTIONS = [
 # (organisation, type, settlement, county, roles, team size, topics, need, formats, months, note)
 ANSWERS = [
     ("Razgrad Family Support Centre", "municipality", "Razgrad", "Razgrad",
-     ["social_worker", "psychologist"], 1, [2, 3], 5, (4, 5), "October", "bg"),
+     ["social_worker", "psychologist"], 1, [0, 2], 5, (4, 5), "October", "bg"),
     ("Isperih Community Services", "ngo", "Isperih", "Razgrad", ["social_worker"],
-     0, [0, 2], 4, (3, 5), "March", "bg"),
+     0, [0, 2, 3], 4, (3, 5), "March", "bg"),
     ("Debreceni Családsegítő", "municipality", "Debrecen", "Hajdú-Bihar",
-     ["social_worker", "manager"], 2, [0, 1, 3], 4, (5, 3), "", "hu"),
+     ["social_worker", "manager"], 2, [0, 1], 4, (5, 3), "", "hu"),
     ("Szolnoki Karitász", "church", "Szolnok", "Jász-Nagykun-Szolnok",
      ["carer", "volunteer"], 0, [1], 3, (2, 4), "November", "hu"),
 ]
