@@ -24,7 +24,7 @@ from lms.extensions import db, limiter
 from lms.formtools import int_arg
 from lms.i18n import gettext as _
 from lms.paging import page_args, paginate
-from lms.pipeline import perform
+from lms.pipeline import explain_constraint, perform
 from lms.surveys import bp, results, services
 from lms.surveys.forms import (
     CourseDraftForm,
@@ -53,6 +53,12 @@ from lms.surveys.models import (
 from lms.templating import format_when
 
 TEXT_PAGE_SIZE = 50
+
+# Two answers sent at the same moment from one browser or account: the second is told.
+for _constraint in ("uq_survey_response_survey_id_user_id",
+                    "uq_survey_response_survey_id_browser_key"):
+    explain_constraint(_constraint,
+                       lambda: _("You have already answered this survey. Thank you!"))
 
 
 def network_zone():

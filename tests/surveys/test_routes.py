@@ -254,3 +254,18 @@ def test_an_evaluation_asks_nothing_about_the_organisation(app, db, make_survey)
     sent = client.submit(f"/s/{survey.token}", {f"q{single.id}": str(single.options[0].id)})
     assert sent.status_code == 302
     assert db.session.scalar(sa.select(SurveyResponse.organisation_type)) is None
+
+
+def test_the_results_cost_the_same_queries_for_few_or_many_answers(
+        app, client, auth, db, make_user, make_survey, query_counter):
+    survey = make_survey()
+    browser(app).submit(f"/s/{survey.token}", form(survey))
+    auth.login(make_user(role=Role.ADMIN))
+    url = f"/manage/surveys/{survey.id}/results"
+    with query_counter() as few:
+        assert client.get(url).status_code == 200
+    for _ in range(4):
+        browser(app).submit(f"/s/{survey.token}", form(survey))
+    with query_counter() as many:
+        assert "5 responses" in client.get(url).get_data(as_text=True)
+    assert len(many) == len(few)
