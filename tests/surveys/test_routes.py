@@ -269,3 +269,20 @@ def test_the_results_cost_the_same_queries_for_few_or_many_answers(
     with query_counter() as many:
         assert "5 responses" in client.get(url).get_data(as_text=True)
     assert len(many) == len(few)
+
+
+def test_a_centre_administrator_makes_surveys_of_their_centre_only(client, auth, db, make_user,
+                                                                   make_centre):
+    own, other = make_centre(), make_centre()
+    scoped = make_user(role=Role.ADMIN)
+    scoped.centre_id = own.id
+    db.session.commit()
+    auth.login(scoped)
+    fields = {"kind": "needs", "languages": ["en"], "title_en": "Ours",
+              "opens_on": "2026-01-01", "closes_on": "2030-12-31"}
+    refused = client.submit("/manage/surveys/new", {**fields, "centre": str(other.id)})
+    assert refused.status_code == 200 and db.session.scalar(sa.select(Survey)) is None
+    assert 'id="centre-error"' in refused.get_data(as_text=True)
+    assert client.submit("/manage/surveys/new", {**fields, "centre": str(own.id)}
+                         ).status_code == 302
+    assert db.session.scalar(sa.select(Survey.centre_id)) == own.id
