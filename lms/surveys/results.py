@@ -56,6 +56,11 @@ class QuestionResult:
     mean: float | None = None
     texts: int = 0
 
+    @property
+    def row_means(self) -> list[Bar]:
+        """A grid's rows by their average (0 when unanswered), for its chart."""
+        return [Bar(label, mean or 0, 0.0) for label, _bars, mean in self.rows]
+
 
 def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0

@@ -216,6 +216,8 @@ def test_results_show_charts_tables_text_and_export(app, client, auth, db, make_
     single = q(survey, QuestionKind.SINGLE)
     assert f'aria-labelledby="table-{single.id}"' in html and f'id="table-{single.id}"' in html
     assert "100.0 %" in html and "Topics ranked by demand" in html
+    grid = q(survey, QuestionKind.GRID)
+    assert f'aria-labelledby="means-{grid.id} table-{grid.id}"' in html
     assert "=HYPERLINK" in html  # the free text, escaped by the page
     filtered = client.get(f"/manage/surveys/{survey.id}/results?county=Pest").get_data(
         as_text=True)
