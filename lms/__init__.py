@@ -113,6 +113,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.programmes import routes as _programmes_routes  # noqa: F401
     from lms.reports import bp as reports_bp
     from lms.reports import routes as _reports_routes  # noqa: F401
+    from lms.surveys import bp as surveys_bp
+    from lms.surveys import routes as _surveys_routes  # noqa: F401
     from lms.trainers import bp as trainers_bp
     from lms.trainers import routes as _trainers_routes  # noqa: F401
 
@@ -129,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(surveys_bp)
 
 
 def _untrusted_host(_error: SecurityError):

@@ -29,6 +29,7 @@ from lms.courses.models import Run, Session
 from lms.enrolment.models import Enrolment
 from lms.extensions import db, login_manager
 from lms.notifications.models import Notification
+from lms.surveys.models import Survey
 from lms.trainers.models import TrainerAssignment
 from lms.trainers.services import is_trainer_of, is_trainer_of_run
 
@@ -70,6 +71,9 @@ ACCESS: dict[str, Rule] = {
     # view: 404 to others); a personal feed opened by its secret address alone
     "calendars.run_calendar": _rule(ANYONE),
     "calendars.feed": _rule(ANYONE),
+    # a published survey's public page, opened by its address (drafts: 404)
+    "surveys.answer": _rule(ANYONE),
+    "surveys.thanks": _rule(ANYONE),
     # accounts
     "auth.login": _rule(ANYONE),
     "auth.register": _rule(ANYONE),
@@ -135,6 +139,15 @@ ACCESS: dict[str, Rule] = {
         # their own (lms.jobs; checked by the view), of the centres they reach
         "jobs.exports", "jobs.request_registers", "jobs.request_bulk_print", "jobs.download",
         "jobs.request_evidence_pack",
+        # surveys: a scoped administrator builds and reads only their centre's (a
+        # network survey, with no centre, is refused by the view: 404)
+        "surveys.survey_list", "surveys.edit_survey", "surveys.survey", "surveys.edit_section",
+        "surveys.move_section", "surveys.remove_section", "surveys.edit_question",
+        "surveys.move_question", "surveys.remove_question", "surveys.publish_survey",
+        "surveys.close_survey", "surveys.archive_survey",
+        "surveys.new_version", "surveys.preview", "surveys.survey_results",
+        "surveys.text_answers", "surveys.results_csv", "surveys.results_xlsx",
+        "surveys.course_draft",
     )},
 }
 
@@ -174,6 +187,8 @@ def _centre_of(args: dict) -> int | None:
         # NULL for account messages: the Outbox view refuses those to a scoped admin.
         ("notification_id", sa.select(Notification.centre_id)
          .where(Notification.id == args.get("notification_id"))),
+        # NULL for a network survey: the view refuses those to a scoped administrator.
+        ("survey_id", sa.select(Survey.centre_id).where(Survey.id == args.get("survey_id"))),
     )
     for name, query in through_run:
         if name in args:

@@ -128,6 +128,9 @@ class Config:
     EMAIL_CONFIRM_MAX_AGE = 48 * 3600  # seconds a registration's confirmation link works
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a password-reset link works
     PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per 15 minutes")
+    # Answers sent to a public survey from one address (floods; duplicates are
+    # stopped per browser and per account by lms.surveys.services).
+    SURVEY_ANSWER_LIMIT = os.environ.get("SURVEY_ANSWER_LIMIT", "10 per minute;100 per day")
     # A trainer's marks lock this many days after the session; then only an
     # administrator corrects them, giving a reason (DESIGN rule 4).
     ATTENDANCE_LOCK_DAYS = int(os.environ.get("ATTENDANCE_LOCK_DAYS", "7"))

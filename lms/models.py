@@ -19,6 +19,14 @@ from lms.evidence.models import DocumentBlob, SignedSheet
 from lms.jobs.models import ExportJob, JobKind, JobState
 from lms.notifications.models import Notification
 from lms.programmes.models import Programme
+from lms.surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyOption,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveySection,
+)
 from lms.trainers.models import TrainerAssignment, TrainerRole
 
 __all__ = [
@@ -50,6 +58,12 @@ __all__ = [
     "RunStatus",
     "Session",
     "SignedSheet",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyOption",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "SurveySection",
     "TrainerAssignment",
     "TrainerRole",
     "User",

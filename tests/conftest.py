@@ -65,6 +65,8 @@ from lms.programmes.models import (  # noqa: E402
     ParticipantData,
 )
 from lms.programmes.services import save_programme  # noqa: E402
+from lms.surveys import services as surveys  # noqa: E402
+from lms.surveys.models import QuestionKind, SurveyAnswer, SurveyKind  # noqa: E402
 from lms.trainers.models import TrainerRole  # noqa: E402
 from lms.trainers.services import assign_trainer  # noqa: E402
 
@@ -394,7 +396,7 @@ def make_programme(db):
 
 
 @pytest.fixture
-def world(db, make_user, make_course, make_run, make_programme):
+def world(db, make_user, make_course, make_run, make_programme, make_survey):
     users = {role: make_user(role=Role(role)) for role in ("trainee", "trainer", "admin")}
     run = make_run(publish=False)
     published = make_run()
@@ -417,6 +419,15 @@ def world(db, make_user, make_course, make_run, make_programme):
     # an export the world's administrator asked for, not made yet
     job = ExportJob(kind=JobKind.AUDIT_CSV, requested_by_id=users["admin"].id, parameters={})
     db.session.add(job)
+    db.session.commit()
+    # a published needs survey with one answer, and a draft
+    survey = make_survey()
+    single = next(q for q in survey.questions if q.kind == QuestionKind.SINGLE)
+    surveys.submit_response(survey, [SurveyAnswer(question_id=single.id,
+                                                  option_id=single.options[0].id)],
+                            surveys.Respondent(organisation_type="ngo", county="Pest"),
+                            language="en", now=now, browser_key="world")
+    draft_survey = make_survey(publish=False)
     db.session.commit()
     return {
         "users": users,
@@ -442,6 +453,14 @@ def world(db, make_user, make_course, make_run, make_programme):
             "programme_id": make_programme().id,
             "participant_data_id": answers.id,
             "export_job_id": job.id,
+            "survey_id": survey.id,
+            "survey_section_id": survey.sections[0].id,
+            "survey_question_id": survey.questions[0].id,
+            "text_question_id": next(q.id for q in survey.questions
+                                     if q.kind == QuestionKind.LONG_TEXT),
+            "survey_option_id": single.options[0].id,
+            "survey_token": survey.token,
+            "draft_survey_token": draft_survey.token,
             # the news of the world's trainee's enrolment, still in the outbox
             "notification_id": db.session.scalar(
                 sa.select(Notification.id)
@@ -565,3 +584,45 @@ def parse_ics(text: str):
     assert str(calendar["VERSION"]) == "2.0"
     assert str(calendar["PRODID"]) == PRODID
     return calendar
+
+
+# ---------------------------------------------------------------- surveys
+
+
+def survey_texts(text: str, languages=("en", "hu")) -> dict:
+    return {code: f"{text} [{code}]" for code in languages}
+
+
+@pytest.fixture
+def make_survey(db):
+    """A needs survey offered in English and Hungarian with a question of every kind
+    (the multiple choice lists training topics), published and open for a month."""
+    def make(centre=None, publish: bool = True, languages=("en", "hu"), **fields):
+        now = utcnow()
+        survey = surveys.save_survey(
+            None, kind=fields.get("kind", SurveyKind.NEEDS), languages=list(languages),
+            title=survey_texts(fields.get("title", "Training needs 2027"), languages),
+            intro=survey_texts("Tell us what your team needs", languages),
+            opens_at=fields.get("opens_at", now - timedelta(days=1)),
+            closes_at=fields.get("closes_at", now + timedelta(days=30)), centre=centre)
+        section = survey.sections[0]
+
+        def add(kind, text, options=(), required=False, topics=False):
+            return surveys.save_question(
+                survey, None, section=section, kind=kind, required=required, topics=topics,
+                text=survey_texts(text, languages),
+                options={code: [f"{o} [{code}]" for o in options] for code in languages})
+
+        add(QuestionKind.SINGLE, "Size of your team", ["1-5", "6-20", "more"], required=True)
+        add(QuestionKind.MULTIPLE, "Topics you need", ["Debt advice", "Case work",
+                                                        "Community work"], topics=True)
+        add(QuestionKind.SCALE, "How much do you need training")
+        add(QuestionKind.GRID, "Rate these formats", ["60-hour", "24-hour"])
+        add(QuestionKind.SHORT_TEXT, "Best time of year")
+        add(QuestionKind.LONG_TEXT, "Anything else")
+        if publish:
+            surveys.publish_survey(survey)
+        db.session.commit()
+        return survey
+
+    return make

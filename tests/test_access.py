@@ -20,6 +20,8 @@ from tests.conftest import CERTIFICATE_IDS, TRANSCRIPT_IDS
 ROLES = ("anonymous", "trainee", "trainer", "admin")
 LOGIN = "login"  # redirected to the login page
 
+ADMIN_200, ADMIN_302 = (LOGIN, 403, 403, 200), (LOGIN, 403, 403, 302)  # administrators only
+
 # method, url template, expected status for anonymous, trainee, trainer, admin
 ROUTES = [
     ("GET", "/", (200, 200, 200, 200)),
@@ -60,6 +62,41 @@ ROUTES = [
     ("GET", "/manage/programmes/{programme_id}/report.xlsx", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/programmes/{programme_id}/report.pdf", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/programmes/{programme_id}/edit", (LOGIN, 403, 403, 200)),
+    # surveys: built and read by administrators (a centre's: tests/surveys/test_routes.py)
+    ("GET", "/manage/surveys/", ADMIN_200),
+    ("GET", "/manage/surveys/new", ADMIN_200),
+    ("POST", "/manage/surveys/new", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}/edit", ADMIN_200),
+    ("POST", "/manage/surveys/{survey_id}/edit", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}/sections/new", ADMIN_200),
+    ("POST", "/manage/surveys/{survey_id}/sections/new", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}/sections/{survey_section_id}/edit", ADMIN_200),
+    ("POST", "/manage/surveys/{survey_id}/sections/{survey_section_id}/edit", ADMIN_200),
+    ("POST", "/manage/surveys/{survey_id}/sections/{survey_section_id}/move", ADMIN_302),
+    ("POST", "/manage/surveys/{survey_id}/sections/{survey_section_id}/remove", ADMIN_302),
+    ("GET", "/manage/surveys/{survey_id}/questions/new", ADMIN_200),
+    ("POST", "/manage/surveys/{survey_id}/questions/new", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}/questions/{survey_question_id}/edit", ADMIN_200),
+    ("POST", "/manage/surveys/{survey_id}/questions/{survey_question_id}/edit", ADMIN_200),
+    ("POST", "/manage/surveys/{survey_id}/questions/{survey_question_id}/move", ADMIN_302),
+    ("POST", "/manage/surveys/{survey_id}/questions/{survey_question_id}/remove", ADMIN_302),
+    ("POST", "/manage/surveys/{survey_id}/publish", ADMIN_302),
+    ("POST", "/manage/surveys/{survey_id}/close", ADMIN_302),
+    ("POST", "/manage/surveys/{survey_id}/archive", ADMIN_302),
+    ("POST", "/manage/surveys/{survey_id}/new-version", ADMIN_302),
+    ("GET", "/manage/surveys/{survey_id}/preview", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}/results", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}/questions/{text_question_id}/answers", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}/results.csv", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}/results.xlsx", ADMIN_200),
+    ("GET", "/manage/surveys/{survey_id}/options/{survey_option_id}/course-draft", ADMIN_200),
+    ("POST", "/manage/surveys/{survey_id}/options/{survey_option_id}/course-draft", ADMIN_200),
+    # a survey's public page: anyone (an empty form is refused next to its fields)
+    ("GET", "/s/{survey_token}", (200, 200, 200, 200)),
+    ("POST", "/s/{survey_token}", (400, 400, 400, 400)),
+    ("GET", "/s/{survey_token}/thanks", (200, 200, 200, 200)),
+    ("GET", "/s/{draft_survey_token}", (404, 404, 404, 404)),
     ("GET", "/manage/centres/", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/centres/new", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/centres/{centre_id}/edit", (LOGIN, 403, 403, 200)),

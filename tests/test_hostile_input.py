@@ -119,7 +119,8 @@ PAGES = sorted({t for m, t, _e in ROUTES if m == "GET"
 @pytest.mark.parametrize("role", ("trainee", "trainer", "admin"))
 def test_every_form_refuses_or_escapes_hostile_input(app, client, auth, transcript_world, role):
     for limit in ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT",
-                  "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "PASSWORD_RESET_LIMIT"):
+                  "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "PASSWORD_RESET_LIMIT",
+                  "SURVEY_ANSWER_LIMIT"):
         app.config[limit] = "10000 per minute"  # the limits are tested elsewhere
     ids = transcript_world["ids"]
     auth.login(transcript_world["users"][role])

@@ -17,6 +17,8 @@ KINDS = {
     "Notification": _l("E-mail message"), "SignedSheet": _l("Signed sign-in sheet"),
     "DocumentBlob": _l("Stored document"), "Programme": _l("Programme"),
     "ParticipantData": _l("Participant data"), "Transcript": _l("Transcript"),
+    "Survey": _l("Survey"), "SurveySection": _l("Survey section"),
+    "SurveyQuestion": _l("Survey question"), "SurveyOption": _l("Survey option"),
 }
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
 
@@ -134,6 +136,21 @@ FIELD_LABELS = {
         "homeless": _l("Homelessness"), "rural": _l("Rural area"),
         "answered_at": _l("Answered at"),
     },
+    "Survey": {
+        "kind": _l("Kind"), "intro": _l("Introduction"), "languages": _l("Offered in"),
+        "opens_at": _l("Opens"), "closes_at": _l("Closes"), "token": _l("Public address"),
+        "version": _l("Version"), "previous_id": _l("Previous version"),
+        "created_by_id": _l("Created by"), "created_at": _l("Created at"),
+    },
+    "SurveySection": {"survey_id": _l("Survey"), "position": _l("Position"),
+                      "title": _l("Heading")},
+    "SurveyQuestion": {
+        "survey_id": _l("Survey"), "section_id": _l("Survey section"),
+        "position": _l("Position"), "kind": _l("Kind of question"), "text": _l("Question"),
+        "required": _l("Answer required"), "topics": _l("Training topics"),
+    },
+    "SurveyOption": {"question_id": _l("Survey question"), "position": _l("Position"),
+                     "label": _l("Option")},
 }
 # What an event records beside its record (see record_event's callers).
 DETAIL_LABELS = {
@@ -198,4 +215,6 @@ EVENT_SENTENCES = {
     services.SESSIONS_ENDED: _l("The sessions of %(record)s were ended"),
     services.EXPORT: _l("%(who)s exported: %(label)s"),
     services.DOWNLOAD: _l("%(who)s downloaded: %(record)s"),
+    # lms.surveys.services.ANSWERED: never who (when anonymous) nor what was answered
+    "answered": _l("An answer to %(record)s was received"),
 }

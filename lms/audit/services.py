@@ -58,6 +58,11 @@ AUDITED = {
     "SignedSheet",
     "Programme",
     "ParticipantData",
+    # surveys and their questions; responses only as the event "answered"
+    "Survey",
+    "SurveySection",
+    "SurveyQuestion",
+    "SurveyOption",
 }
 # Models of which only some fields are kept: of an e-mail, where it stands (queued,
 # sent, failing, resent by an administrator), never its body, which holds links

@@ -48,6 +48,7 @@ from lms.demo.data import (
     RunSpec,
     UserSpec,
 )
+from lms.demo.surveys import ensure_needs_survey
 from lms.enrolment.models import Enrolment
 from lms.enrolment.services import enrol, find_enrolment
 from lms.extensions import db
@@ -103,6 +104,7 @@ def load_demo(today: date) -> DemoSummary:
     summary.enrolments += _ensure_past_run_attendance()
     summary.certificates += _ensure_closed_run()
     _ensure_participant_answers()
+    ensure_needs_survey(today)
     return summary
 
 

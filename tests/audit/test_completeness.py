@@ -38,6 +38,8 @@ from lms.notifications import delivery, outbox
 from lms.notifications import services as notifications
 from lms.notifications.models import Notification, OutboxState
 from lms.programmes import services as programmes
+from lms.surveys import services as surveys
+from lms.surveys.models import QuestionKind
 from lms.trainers import services as trainers
 from lms.trainers.models import TrainerAssignment, TrainerRole
 from tests.conftest import PASSWORD, at, tiny_pdf
@@ -75,6 +77,9 @@ READS = {
     "notifications.delivery": {"email_for", "console_text"},
     "jobs.services": {"valid_certificate_count", "bulk_print_in_background", "jobs_of",
                       "own_job", "export_dir", "file_of", "worker_name"},
+    "surveys.services": {"has_responses", "response_count", "surveys_for",
+                         "survey_with_questions", "find_by_token", "is_open", "opening_instants",
+                         "answered_by_browser", "answered_by_user", "read_answers"},
     "trainers.services": {"covered_sessions", "assignments_of", "find_trainer_clash",
                           "trainers_of_session", "run_assignments", "is_trainer_of",
                           "is_trainer_of_run", "trainers_by_session"},
@@ -510,7 +515,101 @@ def s_trainers_remove_session(w):
     return lambda: trainers.remove_session(run, run.sessions[-1], w.admin), "Session"
 
 
+def s_save_survey(w):
+    return lambda: surveys.save_survey(
+        None, kind=surveys.SurveyKind.NEEDS, languages=["en"], title={"en": "Needs"}, intro={},
+        opens_at=utcnow(), closes_at=utcnow() + timedelta(days=9), centre=None), "Survey"
+
+
+def _draft(w):
+    return w.request.getfixturevalue("make_survey")(publish=False)
+
+
+def s_save_section(w):
+    survey = _draft(w)
+    return lambda: surveys.save_section(survey, None, {"en": "More", "hu": "Több"}), (
+        "SurveySection")
+
+
+def s_remove_section(w):
+    survey = _draft(w)
+    section = surveys.save_section(survey, None, {"en": "More", "hu": "Több"})
+    w.db.session.commit()
+    return lambda: surveys.remove_section(survey, section), "SurveySection"
+
+
+def s_move_section(w):
+    survey = _draft(w)
+    surveys.save_section(survey, None, {"en": "More", "hu": "Több"})
+    w.db.session.commit()
+    return lambda: surveys.move_section(survey, survey.sections[1], "up"), "SurveySection"
+
+
+def s_move_question(w):
+    survey = _draft(w)
+    return lambda: surveys.move_question(survey, survey.questions[1], "up"), "SurveyQuestion"
+
+
+def s_save_question(w):
+    survey = _draft(w)
+    return lambda: surveys.save_question(
+        survey, None, section=survey.sections[0], kind=QuestionKind.SCALE, required=True,
+        topics=False, text={"en": "How much", "hu": "Mennyire"}, options={}), "SurveyQuestion"
+
+
+def s_remove_question(w):
+    survey = _draft(w)
+    return lambda: surveys.remove_question(survey, survey.questions[-1]), "SurveyQuestion"
+
+
+def s_publish_survey(w):
+    survey = _draft(w)
+    return lambda: surveys.publish_survey(survey), "Survey"
+
+
+def s_close_survey(w):
+    survey = w.request.getfixturevalue("make_survey")()
+    return lambda: surveys.close_survey(survey), "Survey"
+
+
+def s_archive_survey(w):
+    survey = _draft(w)
+    return lambda: surveys.archive_survey(survey), "Survey"
+
+
+def s_new_version(w):
+    survey = w.request.getfixturevalue("make_survey")()
+    return lambda: surveys.new_version(survey, w.admin), "Survey"
+
+
+def s_create_course_draft(w):
+    survey = _draft(w)
+    option = survey.questions[0].options[0]
+    return lambda: surveys.create_course_draft(option, code="NEW-24", total_hours=24,
+                                               language="en"), "Course"
+
+
+def s_submit_response(w):
+    survey = w.request.getfixturevalue("make_survey")()
+    return lambda: surveys.submit_response(
+        survey, [], surveys.Respondent(), language="en", now=utcnow(),
+        browser_key="key"), "Survey"
+
+
 SCENARIOS = {
+    ("surveys.services", "save_survey"): s_save_survey,
+    ("surveys.services", "save_section"): s_save_section,
+    ("surveys.services", "remove_section"): s_remove_section,
+    ("surveys.services", "move_section"): s_move_section,
+    ("surveys.services", "move_question"): s_move_question,
+    ("surveys.services", "save_question"): s_save_question,
+    ("surveys.services", "remove_question"): s_remove_question,
+    ("surveys.services", "publish_survey"): s_publish_survey,
+    ("surveys.services", "close_survey"): s_close_survey,
+    ("surveys.services", "archive_survey"): s_archive_survey,
+    ("surveys.services", "new_version"): s_new_version,
+    ("surveys.services", "create_course_draft"): s_create_course_draft,
+    ("surveys.services", "submit_response"): s_submit_response,
     ("attendance.services", "mark_session"): s_mark_session,
     ("attendance.services", "record_outcomes"): s_record_outcomes,
     ("attendance.services", "close_run"): s_close_run,

@@ -4,13 +4,24 @@ import sqlalchemy as sa
 
 from lms.auth.models import Role, User
 from lms.extensions import db
-from lms.models import Centre, Certificate, Course, Enrolment, Notification, Run, Session
+from lms.models import (
+    Centre,
+    Certificate,
+    Course,
+    Enrolment,
+    Notification,
+    Run,
+    Session,
+    Survey,
+    SurveyResponse,
+)
 
 
 def table_counts():
     return {
         model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (User, Centre, Course, Run, Session, Enrolment, Notification, Certificate)
+        for model in (User, Centre, Course, Run, Session, Enrolment, Notification, Certificate,
+                      Survey, SurveyResponse)
     }
 
 
@@ -63,6 +74,8 @@ def test_demo_loads_once_and_then_changes_nothing(app, client):
     assert counts["Enrolment"] >= 10
     # the closed Razgrad run: three completed and got certificates, one missed a day
     assert counts["Certificate"] == 3
+    # a needs survey, open, with four organisations' answers
+    assert counts["Survey"] == 1 and counts["SurveyResponse"] == 4
     certificate = db.session.scalar(sa.select(Certificate).limit(1))
     verified = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
     assert "Valid" in verified and certificate.serial.startswith("RAZ-")
