@@ -65,6 +65,12 @@ def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
         "verification_url": verification_url(code),
         "issue_date": issued.isoformat(),
         "holder": user.full_name,
+        # as the holder had recorded them on the day of issue (accredited training in Hungary)
+        "holder_register_number": user.register_number,
+        "holder_training_period": {
+            "start": user.training_period_start.isoformat(),
+            "end": user.training_period_end.isoformat() if user.training_period_end else None,
+        } if user.training_period_start else None,
         "course": course.title,
         "course_code": course.code,
         "hours": course.total_hours,
