@@ -17,8 +17,7 @@ from lms.extensions import db
 from lms.i18n import gettext as _
 
 PROFILE_FIELDS = ("full_name", "organisation", "job_title", "county", "settlement", "phone")
-# Accredited continuing training in Hungary (the register number and training period).
-TRAINING_FIELDS = ("register_number", "training_period_start", "training_period_end")
+# A number in the operational register of social professionals (Hungary), as accepted.
 REGISTER_NUMBER = re.compile(r"[0-9A-Za-z/-]{0,30}")
 # A training period lasts four years (the decree on the continuing training of social
 # professionals, 9/2000. (VIII. 4.) SzCsM); the register it belongs to dates from 2000.
