@@ -77,7 +77,7 @@ migrate: install
 # (tests/i18n fails until every entry is translated). No fuzzy matching: a
 # changed English text starts untranslated rather than with a guess.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --add-comments=NOTE \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --add-comments=NOTE \
 		--project=Forrás --copyright-holder=Forrás -o lms/translations/messages.pot .
 	$(BIN)/pybabel -q update -i lms/translations/messages.pot -d lms/translations \
 		--no-fuzzy-matching --ignore-obsolete --width=100

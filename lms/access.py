@@ -59,6 +59,7 @@ ACCESS: dict[str, Rule] = {
     "static": _rule(ANYONE),
     # public
     "core.healthz": _rule(ANYONE),
+    "core.favicon": _rule(ANYONE),
     "core.set_language": _rule(ANYONE),
     "courses.catalogue": _rule(ANYONE),
     "courses.course": _rule(ANYONE),

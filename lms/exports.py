@@ -6,8 +6,11 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 
-from flask import Response, stream_with_context
+from babel import Locale, UnknownLocaleError
+from flask import Response, has_app_context, stream_with_context
+from flask_babel import get_locale
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -22,15 +25,43 @@ def safe_cell(value):
 CSV_CHUNK = 64_000  # characters sent at a time
 
 
-def csv_chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """CSV text spreadsheets open safely: UTF-8 with a byte-order mark (Excel reads
-    UTF-8 only with one), every cell through `safe_cell`, in chunks as the rows come."""
+def speaking_now() -> str:
+    """The language in force: the reader's, or the one a document is made in (`speaking`);
+    English outside the application."""
+    return str(get_locale() or "en") if has_app_context() else "en"
+
+
+def csv_conventions(language: str | None = None) -> tuple[str, str]:
+    """(separator, decimal mark) a spreadsheet in `language` reads: where the decimal
+    mark is a comma (Hungarian, Bulgarian: CLDR's number symbols, through Babel) Excel
+    splits fields on ";", else on ",". `language` defaults to the one spoken now."""
+    language = language or speaking_now()
+    try:
+        decimal = Locale.parse(language).number_symbols["latn"]["decimal"]
+    except (UnknownLocaleError, ValueError, KeyError):
+        decimal = "."
+    return (";" if decimal == "," else ","), decimal
+
+
+def _csv_cell(value, decimal: str):
+    if isinstance(value, float | Decimal) and not isinstance(value, bool):
+        return format(value, "f" if isinstance(value, Decimal) else "").replace(".", decimal)
+    return safe_cell(value)
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence],
+               language: str | None = None) -> Iterator[str]:
+    """CSV text spreadsheets open safely and correctly in the reader's language: UTF-8
+    with a byte-order mark (Excel reads UTF-8 only with one), the separator and decimal
+    mark of `language` (`csv_conventions`), every text cell through `safe_cell`, in
+    chunks as the rows come."""
+    separator, decimal = csv_conventions(language)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=separator)
     out.write("\ufeff")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([safe_cell(value) for value in row])
+        writer.writerow([_csv_cell(value, decimal) for value in row])
         if out.tell() > CSV_CHUNK:
             yield out.getvalue()
             out.seek(0)
@@ -38,16 +69,22 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]
     yield out.getvalue()
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """The whole CSV file as UTF-8 bytes (for files put in a package)."""
-    return "".join(csv_chunks(header, rows)).encode("utf-8")
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence],
+              language: str | None = None) -> bytes:
+    """The whole CSV file as UTF-8 bytes (for files put in a package, which speaks its
+    run's language whoever downloads it)."""
+    return "".join(csv_chunks(header, rows, language)).encode("utf-8")
 
 
 def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
-    """A CSV attachment, sent in chunks as the rows come, so a long export never sits
-    whole in memory."""
-    return Response(stream_with_context(csv_chunks(header, rows)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    """A CSV attachment in the reader's conventions, sent in chunks as the rows come, so
+    a long export never sits whole in memory. Its Content-Type says the charset and that
+    a header row comes first; Content-Language, whose conventions it follows."""
+    language = speaking_now()
+    return Response(stream_with_context(csv_chunks(header, rows, language)),
+                    content_type="text/csv; charset=utf-8; header=present",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Content-Language": language})
 
 
 def frozen_zip(data: bytes, when: datetime) -> bytes:

@@ -8,7 +8,14 @@ import pytz
 from flask import current_app, has_request_context, request, session
 from flask_babel import _get_current_context as _babel_context
 from flask_babel import force_locale as _force_locale
-from flask_babel import get_locale, get_timezone, gettext, lazy_gettext, ngettext
+from flask_babel import (
+    get_locale,
+    get_timezone,
+    gettext,
+    lazy_gettext,
+    lazy_pgettext,
+    ngettext,
+)
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 
@@ -17,6 +24,7 @@ from lms.clock import zone
 __all__ = [
     "gettext",
     "lazy_gettext",
+    "lazy_pgettext",
     "ngettext",
     "select_locale",
     "select_timezone",

@@ -27,6 +27,7 @@ ROUTES = [
     ("GET", "/courses/{course_code}", (200, 200, 200, 200)),
     ("GET", "/courses/{draft_course_code}", (404, 404, 404, 200)),
     ("GET", "/healthz", (200, 200, 200, 200)),
+    ("GET", "/favicon.ico", (200, 200, 200, 200)),
     ("GET", "/runs/{published_run_id}/calendar.ics", (200, 200, 200, 200)),
     ("GET", "/runs/{run_id}/calendar.ics", (404, 404, 404, 200)),  # a draft run
     # a personal feed: its secret address is the key, whoever (or whatever) asks

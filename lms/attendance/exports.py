@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import Register
 from lms.exports import frozen_zip, safe_cell
 from lms.i18n import gettext as _
@@ -33,11 +34,20 @@ def _hours(minutes: int) -> int | float:
     return minutes // 60 if minutes % 60 == 0 else round(minutes / 60, 2)
 
 
+def _cell(mark) -> int | float | str:
+    """A session's cell: the hours attended (a number), or "Excused", which counts no
+    hours like an absence but is not one; empty while unmarked."""
+    if mark is None:
+        return ""
+    if mark.status == AttendanceStatus.EXCUSED:
+        return _("Excused")
+    return _hours(mark.minutes)
+
+
 def register_rows(register: Register) -> list[list]:
     rows = []
     for row in register.rows:
-        cells = [_hours(row.cells[s.id].minutes) if s.id in row.cells else ""
-                 for s in register.sessions]
+        cells = [_cell(row.cells.get(s.id)) for s in register.sessions]
         rows.append([safe_cell(row.enrolment.user.full_name),
                      safe_cell(row.enrolment.user.organisation), *cells,
                      _hours(row.attended), round(row.percent, 1), _outcome(row)])

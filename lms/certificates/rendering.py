@@ -12,20 +12,40 @@ from PIL import Image
 from weasyprint import Attachment
 
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import lazy_pgettext
 from lms.pdf import render_pdf
 
 STYLES = ("default", "tanusitvany", "razgrad")
 
+# The language a style's document is written in whatever the run's: the Hungarian
+# tanúsítvány and the Razgrad centre's Bulgarian удостоверение. The default style
+# speaks the run's language.
+STYLE_LANGUAGES = {"tanusitvany": "hu", "razgrad": "bg"}
+
+# The grammatical form a certificate's wording takes for its holder: from the gender
+# the holder gave (the programme's participant data), else neutral.
+FORMS = ("feminine", "masculine", "neutral")
+
 # The default style's wording, looked up in the certificate's language (and, for
-# a bilingual certificate, again in English), never in the reader's.
+# a bilingual certificate of any style, again in English), never in the reader's.
 LABELS = {
     "title": _l("Certificate of attendance"),
+    "certificate": _l("Certificate"),
     "certify": _l("This is to certify that"),
     "attended": _l("attended the training"),
+    "attended_feminine": lazy_pgettext("feminine", "attended the training"),
+    "attended_masculine": lazy_pgettext("masculine", "attended the training"),
+    "completed": _l("completed the training programme"),
+    "completed_successfully": _l("and completed it successfully"),
     "hours": _l("%(hours)s hours, %(first)s – %(last)s"),
+    "hours_one_day": _l("%(hours)s hours, %(day)s"),
     "accreditation": _l("Accreditation number"),
     "credits": _l("Credit points"),
+    "issued_at": _l("Issued in %(place)s on %(date)s"),
     "issued": _l("Date of issue"),
+    "trainer": _l("Trainer"),
+    "trainers": _l("Trainers"),
+    "stamp": _l("L.S."),
     "verify": _l("Verify at"),
 }
 
@@ -33,6 +53,10 @@ LABELS = {
 def labels(language: str) -> dict[str, str]:
     with force_locale(language):
         return {key: str(text) for key, text in LABELS.items()}
+
+
+def document_language(facts: dict) -> str:
+    return STYLE_LANGUAGES.get(facts["style"], facts["language"])
 
 
 # segno's module values (0 light, 1 dark) as 8-bit grey levels (255 white, 0 black).
@@ -57,11 +81,13 @@ def qr_data_uri(url: str) -> str:
 
 def certificate_html(facts: dict) -> str:
     """The certificate as HTML in the certificate's own language, whatever the screen's."""
-    language = facts["language"]
+    language = document_language(facts)
     english = labels("en") if facts.get("bilingual") and language != "en" else None
+    form = facts.get("form") if facts.get("form") in FORMS else "neutral"
     with force_locale(language):
         return render_template(f"certificates/{facts['style']}.html", c=facts,
-                               qr=qr_data_uri(facts["verification_url"]),
+                               qr=qr_data_uri(facts["verification_url"]), form=form,
+                               one_day=facts["first_day"] == facts["last_day"],
                                lang=language, L=labels(language), EN=english)
 
 

@@ -20,7 +20,9 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pdf import join_pdfs
+from lms.programmes.models import Gender, ParticipantData
 from lms.templating import format_hours
+from lms.trainers.models import TrainerAssignment, TrainerRole
 from lms.urls import public_url
 
 
@@ -55,6 +57,36 @@ def missing_minutes(enrolment: Enrolment) -> int:
     return max(progress.required - progress.attended, 0)
 
 
+def trainer_names(run: Run) -> list[str]:
+    """Who signs as the run's trainer: its lead trainers (else every trainer on it)."""
+    rows = db.session.execute(
+        sa.select(User.full_name, TrainerAssignment.role)
+        .join(TrainerAssignment.trainer)
+        .where(TrainerAssignment.run_id == run.id, TrainerAssignment.removed_at.is_(None))
+        .order_by(TrainerAssignment.id)
+    ).all()
+    leads = [name for name, role in rows if role == TrainerRole.LEAD]
+    return leads or [name for name, _role in rows]
+
+
+GRAMMATICAL_FORMS = {Gender.FEMALE: "feminine", Gender.MALE: "masculine"}
+
+
+def grammatical_form(enrolment: Enrolment) -> str:
+    """The form the wording takes for the holder ("завършила" or "завършил"): from the
+    gender they gave for this enrolment (or, failing that, their latest answer in a
+    programme); neutral when they gave none, or preferred not to say."""
+    gender = db.session.scalar(
+        sa.select(ParticipantData.gender)
+        .join(ParticipantData.enrolment)
+        .where(Enrolment.user_id == enrolment.user_id)
+        .order_by((ParticipantData.enrolment_id == enrolment.id).desc(),
+                  ParticipantData.answered_at.desc())
+        .limit(1)
+    )
+    return GRAMMATICAL_FORMS.get(gender, "neutral")
+
+
 def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
     run, user = enrolment.run, enrolment.user
     course, centre = run.course, run.centre
@@ -64,6 +96,7 @@ def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
         "verification_code": code,
         "verification_url": verification_url(code),
         "issue_date": issued.isoformat(),
+        "place": centre.city,
         "holder": user.full_name,
         # as the holder had recorded them on the day of issue (accredited training in Hungary)
         "holder_register_number": user.register_number,
@@ -71,6 +104,7 @@ def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
             "start": user.training_period_start.isoformat(),
             "end": user.training_period_end.isoformat() if user.training_period_end else None,
         } if user.training_period_start else None,
+        "form": grammatical_form(enrolment),
         "course": course.title,
         "course_code": course.code,
         "hours": course.total_hours,
@@ -78,6 +112,7 @@ def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
         "first_day": run.first_date.isoformat(),
         "last_day": run.last_date.isoformat(),
         "modules": [m.title for m in course.modules],
+        "trainers": trainer_names(run),
         "accreditation_number": course.accreditation_number,
         "credit_points": course.credit_points,
         "registration_number": run.registration_number,

@@ -1,4 +1,17 @@
-from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from functools import cache
+from pathlib import Path
+
+from flask import (
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import (
@@ -32,6 +45,21 @@ def healthz():
     if health.REDIS in found:
         body["redis"] = "unreachable"
     return jsonify(body), 503, {"Retry-After": "60"}
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links: the icon, cached a week
+    (read into memory once: 2.5 kB, and no file left open by whoever reads half of it)."""
+    response = Response(_favicon(), mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 24 * 3600
+    return response
+
+
+@cache
+def _favicon() -> bytes:
+    return (Path(current_app.static_folder) / "img" / "favicon.ico").read_bytes()
 
 
 @bp.route("/language", methods=["POST"])

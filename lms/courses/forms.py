@@ -218,7 +218,9 @@ class RunForm(Form):
     certificate_style = SelectField(_l("Certificate style"), choices=certificate_style_choices)
     certificate_bilingual = BooleanField(
         _l("Bilingual certificate"),
-        description=_l("The default style prints English under each line in the run's language."),
+        description=_l(
+            "Prints English in smaller type under each line of the certificate, in every style."
+        ),
         default=True,
     )
     registration_number = StringField(_l("Registration number"), validators=[Length(max=100)])

@@ -73,7 +73,8 @@ def write_audit_csv(job: ExportJob, out: BinaryIO, progress: Progress) -> Writte
     progress(0, total)
     where = filters["where"]
     rows = presentation.csv_rows(_counted(audit.export(**filters), total, progress), where)
-    for chunk in csv_chunks(presentation.csv_header(where), rows):
+    for chunk in csv_chunks(presentation.csv_header(where), rows,
+                            job.parameters.get("locale", "en")):
         out.write(chunk.encode("utf-8"))
     return "forras-audit-log.csv", "text/csv"
 

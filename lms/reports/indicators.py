@@ -95,6 +95,11 @@ class IndicatorReport:
     certificates: int
     targets: list[Target] = field(default_factory=list)
 
+    @property
+    def answered(self) -> int:
+        """How many of the participants counted gave the programme's answers."""
+        return self.participants.total - self.participants.by_gender.get(None, 0)
+
 
 def _age_group(data: ParticipantData) -> str:
     """The age group at entry (when the answers were given), as the indicators count it."""

@@ -156,6 +156,36 @@ def test_register_exports_open_with_the_right_totals(client, auth, db, setup):
     assert "Иван Георгиев" in csv_text and ",6," in csv_text
 
 
+@pytest.mark.parametrize("locale, separator, late, excused", [
+    ("en", ",", "4.5", "Excused"),
+    ("hu", ";", "4,5", "Igazoltan távol"),
+    ("bg", ";", "4,5", "Извинено отсъствие"),
+])
+def test_the_register_csv_opens_right_in_the_readers_excel(
+        client, auth, db, setup, locale, separator, late, excused):
+    """Hungarian and Bulgarian Excel split on ";" and read decimal commas; an excused
+    trainee's cell says so rather than 0, which reads as absent."""
+    run, trainer, admin, tunde, ivan = setup
+    services.mark_session(run.sessions[0], [MarkInput(tunde.id, AttendanceStatus.LATE, 270),
+                                            MarkInput(ivan.id, AttendanceStatus.EXCUSED)],
+                          trainer, at(TODAY))
+    admin.locale = locale
+    db.session.commit()
+    auth.login(admin)
+    response = client.get(f"/runs/{run.id}/register.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
+    assert response.headers["Content-Language"] == locale
+    assert response.data.startswith("\ufeff".encode())  # UTF-8 with a byte-order mark
+    rows = [line.split(separator) for line in text(response).lstrip("\ufeff").splitlines()]
+    by_name = {row[0]: row for row in rows[1:]}
+    assert len(rows[0]) == 2 + len(run.sessions) + 3
+    assert by_name["Szőke Tünde"][2] == late and by_name["Szőke Tünde"][-3] == late
+    assert by_name["Иван Георгиев"][2] == excused and by_name["Иван Георгиев"][-3] == "0"
+    sheet = load_workbook(io.BytesIO(client.get(f"/runs/{run.id}/register.xlsx").data)).active
+    cells = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert cells["Szőke Tünde"][2] == 4.5 and cells["Иван Георгиев"][2] == excused
+
+
 def test_admin_closes_a_fully_marked_run(client, auth, db, setup):
     run, trainer, admin, tunde, ivan = setup
     for session in run.sessions:

@@ -52,7 +52,7 @@ READS = {
     "auth.sessions": {"find_session", "has_logged_in_from"},
     "certificates.services": {"verification_url", "missing_minutes", "valid_certificate",
                               "completed_enrolments", "find_by_code", "run_certificates",
-                              "bulk_pdf", "certificates_of"},
+                              "bulk_pdf", "certificates_of", "trainer_names", "grammatical_form"},
     "courses.services": {"fold", "minutes_from_hours", "describe_session", "not_ended",
                          "catalogue", "centres_for_filter", "regions_for_filter",
                          "published_course", "upcoming_runs", "publish_problems"},

@@ -166,7 +166,7 @@ def test_the_csv_speaks_hungarian(client, auth, db, make_user, make_course, make
     auth.login(admin)
     response = client.get(f"/manage/audit.csv?entity=Enrolment&id={waiting.id}")
     header, *rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip(
-        "\ufeff"))))
+        "\ufeff")), delimiter=";"))  # Hungarian Excel's separator
     assert header[0] == "Időpont (Europe/Budapest)"
     assert header[-3:] == ["Rekordtípus (kód)", "Rekord azonosítója", "Mező (kód)"]
     (state,) = [row for row in rows if row[-1] == "state" and row[7:9] == ["Várólistán", "Törölve"]]

@@ -59,3 +59,16 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "There is no page at this address." in response.get_data(as_text=True)
+
+
+def test_every_page_has_an_icon_and_favicon_ico_answers(client):
+    """Browsers fetch /favicon.ico on every site: it answers, cached, with a real icon."""
+    page = client.get("/courses/").get_data(as_text=True)
+    assert 'rel="icon" href="/favicon.ico"' in page and "favicon.svg" in page
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+        assert icon.data[:4] == b"\x00\x00\x01\x00"  # the ICO signature
+        assert "max-age=604800" in icon.headers["Cache-Control"]
+    for linked in ("/static/img/favicon.svg", "/static/img/apple-touch-icon.png"):
+        with client.get(linked) as response:
+            assert response.status_code == 200, linked

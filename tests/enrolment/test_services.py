@@ -309,3 +309,20 @@ def test_a_stale_state_change_is_refused_not_applied(db, make_user, make_run):
         services.cancel_enrolment(enrolment, admin, NOW, "x", CancelKind.BY_ADMIN)
     assert "changed by someone else" in refused.value.message
     assert run.enrolled_count == 1  # no seat was given back twice
+
+
+def test_on_the_first_days_morning_the_refusal_names_the_last_day_to_enrol(db, make_user,
+                                                                          make_run):
+    """No closing date: trainees could enrol until the eve of the first session, and the
+    refusal on the first day's morning (before the session starts) says so, with the date."""
+    day = NOW.date() + timedelta(days=30)
+    run = make_run(sessions=[(day, time(15), time(18), 180)]
+                   + [(day + timedelta(days=n), time(9), time(16), 420) for n in (1, 2, 3)],
+                   enrolment_closes=None)
+    morning = at(day, time(9))
+    with pytest.raises(DomainError) as refused:
+        services.enrol(make_user(), run, morning)
+    eve = day - timedelta(days=1)
+    assert refused.value.message == (
+        f"Enrolment for this run closed on {eve:%b} {eve.day}, {eve.year}."
+    )

@@ -143,8 +143,8 @@ def test_the_pack_shows_the_correction_made_after_closing(client, auth, audited_
     _folder, files = unpack(download(client, auth, run, admin))
     changes = files["register/attendance-changes.csv"].decode("utf-8-sig").splitlines()
     late = [line for line in changes if "A jelenléti ív szerint jelen volt" in line]
-    assert len(late) == 1 and late[0].endswith(",igen")
-    assert sum(line.endswith(",nem") for line in changes) >= 12  # the marks at the time
+    assert len(late) == 1 and late[0].endswith(";igen")  # Hungarian: ";"
+    assert sum(line.endswith(";nem") for line in changes) >= 12  # the marks at the time
     _pages, register = pdf_text(files["register/register.pdf"])
     assert "†" in register
 

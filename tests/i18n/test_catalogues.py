@@ -5,9 +5,11 @@ or leaves a translation empty or fuzzy, gets a failing test naming the string.
 """
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -16,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "lms" / "translations"
 LANGUAGES = ("hu", "bg")
 # The same keywords as `make translations` (Babel's defaults plus the lazy ones).
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None,
+            "lazy_pgettext": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([sdifr%])")
 
 
@@ -108,6 +111,39 @@ def test_translations_keep_the_placeholders(lang):
             if not ok:
                 problems.append(f"{label(key(message))}: {text!r}")
     assert not problems, f"{lang} placeholders differ:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_date_ending_a_sentence_brings_its_own_full_stop(lang):
+    """Hungarian and Bulgarian dates end in a full stop ("2026. 12. 22.", "22.12.2026 г."):
+    a sentence ending in %(day)s adds none, or readers see "г.."."""
+    assert format_date(date(2026, 12, 22), "medium", locale=lang).endswith(".")
+    assert format_date(date(2026, 12, 22), "long", locale=lang).endswith(".")
+    doubled = [
+        f"{label(key(message))}: {text!r}"
+        for message in catalogue(lang) if message.id
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if re.search(r"%\(day\)s\.(\s|$)", text)
+    ]
+    assert not doubled, "\n".join(doubled)
+
+
+def test_bulgarian_never_guesses_a_persons_gender():
+    """Bulgarian verbs and adjectives agree with a person's gender. Messages about
+    people are worded so that none is needed ("Здравейте", "Присъствие",
+    "С потвърдено място"), never with "записан/а" slashes or a masculine default; the
+    certificates, which know the holder's answer, choose the form themselves."""
+    guessing = re.compile(r"\w+/\w*а\b|\b(Уважаеми|Съгласен)\b", re.IGNORECASE)
+    # What a person is on a roster or register: a noun or a neuter form, never a
+    # participle in -л or -н ("присъствал", "записан") that takes the holder's gender.
+    labels = {"Completed", "Not completed", "Present", "Late", "Absent", "Excused", "Enrolled"}
+    found = [
+        f"{label(key(message))}: {text!r}"
+        for message in catalogue("bg") if message.id
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if guessing.search(text) or (message.id in labels and re.search(r"[лн]$", text))
+    ]
+    assert not found, "\n".join(found)
 
 
 def test_placeholder_check_reads_python_format():

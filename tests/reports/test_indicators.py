@@ -182,3 +182,21 @@ def test_the_report_costs_the_same_queries_for_a_bigger_programme(
             enrol(make_user(), run, utcnow())
     db.session.commit()
     assert count() == few
+
+
+@pytest.mark.parametrize("asks", [True, False])
+def test_a_programme_without_answers_says_why_instead_of_empty_tables(
+        client, auth, db, closed_run, make_programme, make_user, asks):
+    programme = make_programme(asks_participant_data=asks)
+    closed_run(language="hu", programme=programme)
+    auth.login(make_user(role="admin"))
+    query = f"?until={UNTIL.isoformat()}"
+    page = client.get(f"/manage/programmes/{programme.id}/report{query}").get_data(as_text=True)
+    assert 'id="no-answers"' in page and 'id="section-minority"' not in page
+    said = ("has answered the programme's questions" if asks
+            else "does not ask its participants the questions")
+    assert said in page.replace("&#39;", "'")
+    pdf = client.get(f"/manage/programmes/{programme.id}/report.pdf{query}")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+                    .split())
+    assert said in text and "Participants from minorities" not in text
