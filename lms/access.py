@@ -135,6 +135,8 @@ ACCESS: dict[str, Rule] = {
         "programmes.programme_list",
         # a programme's indicator report; a scoped administrator's shows their centre only
         "reports.indicator_page", "reports.indicator_xlsx", "reports.indicator_pdf",
+        # the participant list of an accredited run, for the accrediting authority
+        "reports.accreditation_export",
         # exports made by the job worker: each administrator sees and downloads only
         # their own (lms.jobs; checked by the view), of the centres they reach
         "jobs.exports", "jobs.request_registers", "jobs.request_bulk_print", "jobs.download",

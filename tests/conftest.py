@@ -483,9 +483,11 @@ CERTIFICATE_IDS = (
 
 @pytest.fixture
 def certificate_world(db, world, make_user, make_course, make_run):
-    """A closed run: the world's trainee and another hold certificates, a third completed."""
+    """A closed run of an accredited course: the world's trainee and another hold
+    certificates, a third completed."""
     day = date.today() - timedelta(days=3)
-    run = make_run(course=make_course(total_hours=6), sessions=[(day, time(9), time(15), 360)])
+    course = make_course(total_hours=6, accreditation_number="T-02-017/2026", credit_points=6)
+    run = make_run(course=course, sessions=[(day, time(9), time(15), 360)])
     admin = world["users"]["admin"]
     before = at(day - timedelta(days=5), time(8))
     people = [world["users"]["trainee"], make_user(), make_user()]

@@ -178,6 +178,11 @@ ROUTES = [
     ("POST", "/manage/enrolments/{other_completed_id}/certificate", (LOGIN, 403, 403, 302)),
     ("GET", "/manage/runs/{closed_run_id}/certificates.pdf", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/runs/{closed_run_id}/evidence-pack.zip", (LOGIN, 403, 403, 200)),
+    # the participant list for the accrediting authority; a run not accredited has none
+    ("GET", "/manage/runs/{closed_run_id}/accredited-participants.xlsx", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/runs/{closed_run_id}/accredited-participants.pdf", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/runs/{published_run_id}/accredited-participants.xlsx",
+     (LOGIN, 403, 403, 404)),
     # a run not yet closed has no pack: back to the run's page, which says why
     ("GET", "/manage/runs/{published_run_id}/evidence-pack.zip", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/certificates/{certificate_id}/revoke", (LOGIN, 403, 403, 302)),

@@ -17,7 +17,7 @@ from tests.conftest import at
 @pytest.fixture
 def two_centres(db, make_user, make_centre, make_course, make_run):
     home, away = make_centre(city="Razgrad"), make_centre(city="Debrecen")
-    course = make_course(total_hours=6)
+    course = make_course(total_hours=6, accreditation_number="T-02-017/2026", credit_points=6)
     day = date.today() - timedelta(days=3)
     runs = {}
     for name, centre in (("home", home), ("away", away)):
@@ -51,6 +51,8 @@ PAGES = (
     "/runs/{run}/register.xlsx",
     "/manage/runs/{run}/certificates",
     "/manage/runs/{run}/certificates.pdf",
+    "/manage/runs/{run}/accredited-participants.xlsx",
+    "/manage/runs/{run}/accredited-participants.pdf",
     "/manage/runs/{run}/trainers",
     "/sessions/{session}/attendance",
     "/sessions/{session}/sign-in-sheet.pdf",

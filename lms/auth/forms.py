@@ -1,9 +1,9 @@
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from lms.auth.models import Role
 from lms.auth.passwords import MAX_PASSWORD, MIN_PASSWORD
-from lms.auth.services import PROFILE_FIELDS
+from lms.auth.services import PROFILE_FIELDS, REGISTER_NUMBER
 from lms.clock import EUROPEAN_ZONES
 from lms.formtools import Form, options
 from lms.i18n import LANGUAGE_NAMES
@@ -94,6 +94,36 @@ class ProfileForm(ProfileFieldsMixin, Form):
         choices=zone_choices,
         validate_choice=True,
     )
+
+
+    # Accredited continuing training in Hungary: optional.
+    register_number = StringField(
+        _l("Registration number in the operational register of social professionals"),
+        description=_l("Optional. Printed on the certificates of accredited trainings. "
+                       "Letters, digits, hyphens and slashes, at most 30 characters."),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            Optional(),
+            Length(max=30, message=_l("At most 30 characters.")),
+            Regexp(REGISTER_NUMBER.pattern + r"\Z", message=_l(
+                "Use only letters, digits, hyphens and slashes, at most 30 characters.")),
+        ],
+    )
+    training_period_start = DateField(
+        _l("First day of your current training period"),
+        description=_l("Optional. Your points are counted per training period."),
+        validators=[Optional()],
+    )
+    training_period_end = DateField(
+        _l("Last day of your current training period"),
+        description=_l("Left empty: four years after the first day, less one day."),
+        validators=[Optional()],
+    )
+
+    def training_data(self) -> dict:
+        """The register number and training period as `set_training_record` takes them."""
+        return {"register_number": self.register_number.data,
+                "start": self.training_period_start.data, "end": self.training_period_end.data}
 
 
 class EmailChangeForm(Form):

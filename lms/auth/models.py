@@ -1,5 +1,5 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -53,6 +53,15 @@ class User(UserMixin, db.Model):
     # When the latest confirmation link was queued (registration or an administrator's
     # re-invitation): a re-invitation is thereby in the audit log.
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Accredited continuing training in Hungary: the number in the operational register
+    # of social professionals ("működési nyilvántartási szám") and the current training
+    # period (normally four years), as the person records them; certificates freeze
+    # them at issue, and points are counted per period (lms.certificates.points).
+    register_number: Mapped[str] = mapped_column(
+        sa.String(30), nullable=False, default="", server_default=""
+    )
+    training_period_start: Mapped[date | None] = mapped_column(nullable=True)
+    training_period_end: Mapped[date | None] = mapped_column(nullable=True)
     # An admin may later be scoped to one centre; NULL means the whole network.
     centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centre.id"), nullable=True)
 

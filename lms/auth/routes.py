@@ -13,8 +13,10 @@ from lms.auth.forms import (
     ResetPasswordForm,
 )
 from lms.auth.tokens import CHANGE_EMAIL, CONFIRM_EMAIL, RESET_PASSWORD, read_token
+from lms.clock import today_at, utcnow
 from lms.extensions import limiter
 from lms.i18n import gettext as _
+from lms.i18n import viewer_zone
 from lms.pipeline import perform
 from lms.urls import safe_next
 
@@ -176,10 +178,14 @@ def profile():
         profile_form.locale.data = user.locale or ""
         profile_form.time_zone.data = user.time_zone or ""
     if "profile-full_name" in request.form and profile_form.validate_on_submit():
-        if perform(lambda: services.update_profile(
+        def operation():
+            services.update_profile(
                 user, locale=profile_form.locale.data, time_zone=profile_form.time_zone.data,
-                **profile_form.profile_data()),
-                profile_form):
+                **profile_form.profile_data())
+            services.set_training_record(user, today=today_at(utcnow(), viewer_zone()),
+                                         **profile_form.training_data())
+
+        if perform(operation, profile_form):
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))
     elif "email-new_email" in request.form and email_form.validate_on_submit():

@@ -1,5 +1,8 @@
 """Accounts: registration, authentication and profile changes."""
 
+import re
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -14,6 +17,13 @@ from lms.extensions import db
 from lms.i18n import gettext as _
 
 PROFILE_FIELDS = ("full_name", "organisation", "job_title", "county", "settlement", "phone")
+# A number in the operational register of social professionals (Hungary), as accepted.
+REGISTER_NUMBER = re.compile(r"[0-9A-Za-z/-]{0,30}")
+# A training period lasts four years (the decree on the continuing training of social
+# professionals, 9/2000. (VIII. 4.) SzCsM); the register it belongs to dates from 2000.
+PERIOD_YEARS = 4
+FIRST_PERIOD_START = date(2000, 1, 1)
+LONGEST_PERIOD_YEARS = 10  # four years, extended (leave, illness): never this long
 
 # A hash to compare against when the e-mail is unknown, so that a failed login
 # takes as long for a stranger's address as for a member's.
@@ -76,6 +86,46 @@ def authenticate(email: str, password: str) -> User | None:
         return user
     record_event(LOGIN_FAILED, "User", user.id if user else None, normalise_email(email)[:254])
     return None
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day `years` later (or earlier); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def default_period_end(start: date) -> date:
+    """The last day of a training period starting on `start`: four years less a day."""
+    return add_years(start, PERIOD_YEARS) - timedelta(days=1)
+
+
+def set_training_record(user: User, register_number: str | None, start: date | None,
+                        end: date | None, today: date) -> User:
+    """Record the person's register number and current training period (all optional);
+    an end left empty is the start plus four years less a day."""
+    number = (register_number or "").strip()
+    if not REGISTER_NUMBER.fullmatch(number):
+        raise DomainError(_("Use only letters, digits, hyphens and slashes, at most 30 "
+                            "characters."), "register_number")
+    if start is None and end is not None:
+        raise DomainError(_("Enter the first day of the period too."), "training_period_start")
+    if start is not None:
+        if not FIRST_PERIOD_START <= start <= add_years(today, 1):
+            raise DomainError(_("Enter a first day between %(first)s and %(last)s.",
+                                first=FIRST_PERIOD_START.isoformat(),
+                                last=add_years(today, 1).isoformat()), "training_period_start")
+        end = end or default_period_end(start)
+        if end <= start:
+            raise DomainError(_("The period must end after it starts."), "training_period_end")
+        if end >= add_years(start, LONGEST_PERIOD_YEARS):
+            raise DomainError(_("A training period lasts four years: check the last day."),
+                              "training_period_end")
+    user.register_number = number
+    user.training_period_start, user.training_period_end = start, end
+    db.session.flush()
+    return user
 
 
 def update_profile(user: User, **changes) -> User:

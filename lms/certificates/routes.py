@@ -10,6 +10,7 @@ from lms.audit.services import DOWNLOAD, record_event
 from lms.auth.permissions import is_admin, require
 from lms.certificates import bp, services
 from lms.certificates.models import Certificate, Transcript
+from lms.certificates.points import PointsPeriod, points_by_period
 from lms.clock import today_at, utcnow
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run, RunStatus
@@ -233,6 +234,15 @@ def my_certificates() -> list[Certificate]:
     if not current_user.is_authenticated:
         return []
     return services.certificates_of(current_user)
+
+
+@bp.app_template_global()
+def my_points(certificates: list[Certificate]) -> list[PointsPeriod]:
+    """The logged-in person's continuing-training points per period, from their
+    certificates (as `my_certificates` gives them)."""
+    if not current_user.is_authenticated:
+        return []
+    return points_by_period(current_user, certificates)
 
 
 # ---------------------------------------------------------------- anyone

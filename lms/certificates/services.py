@@ -16,6 +16,7 @@ from lms.certificates.models import (
     CertificateStatus,
     Transcript,
 )
+from lms.certificates.points import points_by_period
 from lms.certificates.render_pool import render_certificates
 from lms.certificates.rendering import render_certificate, render_transcript
 from lms.clock import utcnow
@@ -105,6 +106,12 @@ def _facts(enrolment: Enrolment, serial: str, code: str, issued: date) -> dict:
         "issue_date": issued.isoformat(),
         "place": centre.city,
         "holder": user.full_name,
+        # as the holder had recorded them on the day of issue (accredited training in Hungary)
+        "holder_register_number": user.register_number,
+        "holder_training_period": {
+            "start": user.training_period_start.isoformat(),
+            "end": user.training_period_end.isoformat() if user.training_period_end else None,
+        } if user.training_period_start else None,
         "form": grammatical_form(enrolment),
         "course": course.title,
         "course_code": course.code,
@@ -403,6 +410,18 @@ def _transcript_facts(user: User, certificates: list[Certificate], code: str, la
         "rows": rows,
         "total_hours": sum(row["hours"] for row in rows),
         "total_credit_points": sum(points) if points else None,
+        # Continuing-training points per training period (Hungary), as on My trainings.
+        "holder_register_number": user.register_number or "",
+        "points_periods": [
+            {"start": period.start.isoformat() if period.start else None,
+             "end": period.end.isoformat() if period.end else None,
+             "current": period.current, "points": period.points,
+             "trainings": [{"course": c.facts["course"], "serial": c.serial,
+                            "accreditation_number": c.facts["accreditation_number"],
+                            "credit_points": c.facts["credit_points"]}
+                           for c in period.certificates]}
+            for period in points_by_period(user, certificates)
+        ],
     }
 
 

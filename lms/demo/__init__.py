@@ -13,7 +13,7 @@ from flask_babel import force_locale
 
 from lms.attendance.models import AttendanceMark, AttendanceStatus
 from lms.attendance.services import MarkInput, close_run, mark_session
-from lms.auth.services import create_user, find_user_by_email
+from lms.auth.services import create_user, find_user_by_email, set_training_record
 from lms.certificates.services import issue_all
 from lms.clock import instant_at, utcnow
 from lms.courses.models import Centre, Course, CourseStatus, Run, Session
@@ -43,6 +43,7 @@ from lms.demo.data import (
     ROOMS,
     RUNS,
     SLOTS,
+    TRAINING_RECORDS,
     USERS,
     CourseSpec,
     RunSpec,
@@ -99,6 +100,7 @@ def load_demo(today: date) -> DemoSummary:
     for user_spec in USERS:
         summary.users += _ensure_user(user_spec)
         summary.logins.append((user_spec.role.value, user_spec.email, DEMO_PASSWORD))
+    _ensure_training_records(today)
     summary.enrolments += _ensure_enrolments(today)
     _ensure_assignments()
     summary.enrolments += _ensure_past_run_attendance()
@@ -228,6 +230,14 @@ def _ensure_user(spec: UserSpec) -> bool:
     fields = spec._asdict()
     create_user(fields.pop("email"), DEMO_PASSWORD, fields.pop("full_name"), **fields)
     return True
+
+
+def _ensure_training_records(today: date) -> None:
+    """Register numbers and training periods of the Hungarian trainees who have none."""
+    for email, (number, start, end) in TRAINING_RECORDS.items():
+        user = find_user_by_email(email)
+        if user is not None and not user.register_number:
+            set_training_record(user, number, start, end, today)
 
 
 def _ensure_enrolments(today: date) -> int:

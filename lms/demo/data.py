@@ -751,6 +751,18 @@ PARTICIPANT_ANSWERS: dict[str, dict[str, object]] = {
                                    "labour_status": "inactive", "education": "isced_3_4"},
 }
 
+# Hungarian trainees' numbers in the operational register of social professionals and
+# the first (and, where it is not four years less a day later, last) day of their
+# current training period; the others have recorded none.
+TRAINING_RECORDS: dict[str, tuple[str, date, date | None]] = {
+    "gyongyver.torok@forras.example": ("B-045812", date(2023, 9, 1), None),
+    "erzsebet.szucs@forras.example": ("B-017340", date(2021, 1, 15), None),
+    "odon.lorincz@forras.example": ("V-032291", date(2024, 3, 1), None),
+    # a period extended by a year of parental leave
+    "tunde.szoke@forras.example": ("H-028876", date(2022, 6, 1), date(2027, 5, 31)),
+    "aniko.fuzi@forras.example": ("Z-051107", date(2025, 2, 1), None),
+}
+
 # The closed run, its trainees, and the one who missed a day (so did not complete).
 CLOSED_RUN: tuple[str, str] = ("RAZ-SUP-24", "RAZ")
 CLOSED_RUN_ENROLMENTS: tuple[str, ...] = (

@@ -49,7 +49,8 @@ EXTRA_MODULES = ("lms.auth.sessions", "lms.notifications.outbox", "lms.notificat
 READS = {
     "attendance.services": {"lock_date", "is_locked", "has_begun", "session_roster", "marks_of",
                             "history", "register", "corrected_after_closing"},
-    "auth.services": {"normalise_email", "hash_password", "find_user_by_email"},
+    "auth.services": {"normalise_email", "hash_password", "find_user_by_email", "add_years",
+                      "default_period_end"},
     "auth.sessions": {"find_session", "has_logged_in_from"},
     "certificates.services": {"verification_url", "missing_minutes", "valid_certificate",
                               "completed_enrolments", "find_by_code", "run_certificates",
@@ -208,6 +209,11 @@ def s_authenticate(w):
 
 def s_update_profile(w):
     return lambda: accounts.update_profile(w.trainee, full_name="Kiss Boglárka"), "User"
+
+
+def s_set_training_record(w):
+    return lambda: accounts.set_training_record(
+        w.trainee, "B-045812", date(2024, 1, 1), None, date(2026, 12, 5)), "User"
 
 
 def s_change_password(w):
@@ -618,6 +624,7 @@ SCENARIOS = {
     ("auth.services", "create_user"): s_create_user,
     ("auth.services", "authenticate"): s_authenticate,
     ("auth.services", "update_profile"): s_update_profile,
+    ("auth.services", "set_training_record"): s_set_training_record,
     ("auth.services", "change_password"): s_change_password,
     ("auth.services", "request_email_change"): s_request_email_change,
     ("auth.services", "confirm_email_change"): s_confirm_email_change,
