@@ -4,12 +4,13 @@ import io
 from datetime import date, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import MarkInput, close_run, mark_session
 from lms.auth.models import User
-from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates.models import Certificate, CertificateStatus, Transcript
 from lms.certificates.points import points_by_period
 from lms.certificates.services import issue_certificate
 from lms.enrolment.services import enrol
@@ -134,11 +135,16 @@ def test_the_certificate_freezes_the_holders_number_and_period_and_prints_the_nu
 
 
 def test_the_trainee_sees_the_points_of_the_period_on_the_page_and_the_transcript(
-        client, auth, accredited_certificate):
+        client, auth, db, accredited_certificate):
     holder, _issued = accredited_certificate
     auth.login(holder)
     page = client.get("/my/").get_data(as_text=True)
     assert "Továbbképzési pontok" in page  # in the language of her profile
     assert "T-02-058/2026" in page and '<td class="num">12</td>' in page
-    text = pdf_text(client.get("/my/transcript.pdf").data)
-    assert "T-02-058/2026" in text and "12" in text.split("T-02-058/2026", 1)[1]
+    client.submit("/my/transcripts")  # an issued transcript keeps the points in its facts
+    transcript = db.session.scalars(sa.select(Transcript)).one()
+    [period] = [p for p in transcript.facts["points_periods"] if p["points"]]
+    assert period["points"] == 12 and period["current"]
+    text = pdf_text(client.get(f"/my/transcripts/{transcript.id}.pdf").data)
+    assert "Továbbképzési pontok" in text
+    assert "T-02-058/2026" in text and "12" in text.split("Továbbképzési pontok", 1)[1]
