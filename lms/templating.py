@@ -22,6 +22,13 @@ def format_hours(value: Decimal | int | float | None) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
+def format_number(value: Decimal | int | float | None) -> str:
+    """A measured value (a percentage, an average) with the reader's decimal mark: 75,5."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.##")
+
+
 def format_day(value: date | None, style: str = "medium") -> str:
     if not value:
         return ""
@@ -91,6 +98,7 @@ def url_with(**changes) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.filters["isoday"] = format_isoday

@@ -123,3 +123,14 @@ def test_email_ignores_the_language_of_whoever_caused_it(client, auth, db, make_
     )
     assert subject_of(db, trainee) == f"Helye visszaigazolva: {run.course.title}"
     assert "2027. március 15., hétfő" in body_of(db, trainee)
+
+
+@pytest.mark.parametrize("code, mark", [("en", "."), ("hu", ","), ("bg", ",")])
+def test_measured_numbers_carry_the_readers_decimal_mark(app, code, mark):
+    """Percentages and averages (survey results, charts) are written as the reader writes."""
+    from flask_babel import force_locale
+
+    from lms.templating import format_number
+    with app.test_request_context(), force_locale(code):
+        assert format_number(75.5) == f"75{mark}5" and format_number(None) == ""
+        assert app.jinja_env.from_string("{{ 4.25|number }}").render() == f"4{mark}25"

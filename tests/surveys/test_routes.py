@@ -215,10 +215,14 @@ def test_results_show_charts_tables_text_and_export(app, client, auth, db, make_
     assert page.status_code == 200 and "2 responses" in html
     single = q(survey, QuestionKind.SINGLE)
     assert f'aria-labelledby="table-{single.id}"' in html and f'id="table-{single.id}"' in html
-    assert "100.0 %" in html and "Topics ranked by demand" in html
+    assert "100 %" in html and "Topics ranked by demand" in html
     grid = q(survey, QuestionKind.GRID)
     assert f'aria-labelledby="means-{grid.id} table-{grid.id}"' in html
     assert "=HYPERLINK" in html  # the free text, escaped by the page
+    # Percentages and averages in the reader's language (decimal marks: test_languages).
+    bulgarian = client.get(f"/manage/surveys/{survey.id}/results",
+                           headers={"Accept-Language": "bg"}).get_data(as_text=True)
+    assert "100 %" in bulgarian and "средно 3" in bulgarian
     filtered = client.get(f"/manage/surveys/{survey.id}/results?county=Pest").get_data(
         as_text=True)
     assert "1 response" in filtered
