@@ -44,7 +44,7 @@ def csv_conventions(language: str | None = None) -> tuple[str, str]:
 
 
 def _csv_cell(value, decimal: str):
-    if isinstance(value, float | Decimal) and not isinstance(value, bool):
+    if isinstance(value, float | Decimal):
         return format(value, "f" if isinstance(value, Decimal) else "").replace(".", decimal)
     return safe_cell(value)
 

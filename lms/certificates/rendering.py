@@ -97,15 +97,19 @@ def _render(html: str, **options) -> bytes:
                       **options)
 
 
+def facts_attachment(facts: dict, name: str, description: str) -> Attachment:
+    """The facts as a JSON attachment, dated by the issue date, not the clock, so the
+    PDF is a function of the facts alone: the same bytes in any process, at any time."""
+    facts_json = json.dumps(facts, ensure_ascii=False, indent=2, sort_keys=True)
+    issued = datetime.combine(date.fromisoformat(facts["issue_date"]), time(), UTC)
+    return Attachment(file_obj=io.BytesIO(facts_json.encode()), name=name,
+                      description=description, created=issued, modified=issued)
+
+
 def render_certificate(facts: dict) -> bytes:
     """One archival PDF: PDF/A-3b, fonts embedded, the certified facts attached as JSON."""
-    facts_json = json.dumps(facts, ensure_ascii=False, indent=2, sort_keys=True)
-    # The attachment is dated by the issue date, not the clock, so the PDF is a
-    # function of the facts alone: the same bytes in any process, at any time.
-    issued = datetime.combine(date.fromisoformat(facts["issue_date"]), time(), UTC)
-    attachment = Attachment(file_obj=io.BytesIO(facts_json.encode()), name="certificate.json",
-                            description="The facts this certificate certifies",
-                            created=issued, modified=issued)
+    attachment = facts_attachment(facts, "certificate.json",
+                                  "The facts this certificate certifies")
     return _render(certificate_html(facts), attachments=[attachment])
 
 
@@ -118,9 +122,5 @@ def transcript_html(facts: dict) -> str:
 
 def render_transcript(facts: dict) -> bytes:
     """An archival PDF like a certificate's (PDF/A-3b), the facts attached as JSON."""
-    facts_json = json.dumps(facts, ensure_ascii=False, indent=2, sort_keys=True)
-    issued = datetime.combine(date.fromisoformat(facts["issue_date"]), time(), UTC)
-    attachment = Attachment(file_obj=io.BytesIO(facts_json.encode()), name="transcript.json",
-                            description="The facts this transcript states",
-                            created=issued, modified=issued)
+    attachment = facts_attachment(facts, "transcript.json", "The facts this transcript states")
     return render_pdf(transcript_html(facts), pdf_variant="pdf/a-3b", attachments=[attachment])

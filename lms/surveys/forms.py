@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.formtools import Form, options
+from lms.i18n import LANGUAGE_NAMES
 from lms.i18n import lazy_gettext as _l
 from lms.surveys.models import LANGUAGES, QuestionKind
 
@@ -27,7 +28,8 @@ class CheckboxesField(SelectMultipleField):
 
 
 def language_names() -> dict[str, str]:
-    return {"en": "English", "hu": "Magyar", "bg": "Български"}
+    """Each language a survey may be offered in, named in itself (as the header's menu)."""
+    return dict(LANGUAGE_NAMES)
 
 
 def kind_labels() -> dict[str, str]:
