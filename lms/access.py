@@ -101,6 +101,7 @@ ACCESS: dict[str, Rule] = {
     "certificates.transcript_download": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     # trainers
     "attendance.my_sessions": _rule({TRAINER}, trainer=OWN_SESSIONS),
+    "attendance.my_runs": _rule({TRAINER}, trainer=OWN_SESSIONS),
     "attendance.mark": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
     "attendance.session_history": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
     "attendance.sign_in_sheet": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),

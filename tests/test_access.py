@@ -142,6 +142,7 @@ ROUTES = [
     ("POST", "/manage/enrolments/{other_enrolment_id}/cancel", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/enrolments/{other_enrolment_id}/move", (LOGIN, 403, 403, 302)),
     ("GET", "/trainer/sessions", (LOGIN, 403, 200, 403)),
+    ("GET", "/trainer/runs", (LOGIN, 403, 200, 403)),
     ("GET", "/sessions/{published_session_id}/attendance", (LOGIN, 403, 200, 200)),
     ("POST", "/sessions/{published_session_id}/attendance", (LOGIN, 403, 200, 200)),
     ("GET", "/sessions/{published_session_id}/attendance/history", (LOGIN, 403, 200, 200)),

@@ -14,6 +14,7 @@ import time_machine
 
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import MarkInput, is_locked, mark_session
+from lms.attendance.trainer_sessions import trainer_sessions
 from lms.auth.models import Role
 from lms.courses import services as courses
 from lms.courses.models import Session
@@ -186,6 +187,21 @@ def test_the_attendance_lock_falls_at_midnight_at_the_centre(app, db, twin_runs,
         mark_session(runs["razgrad"].sessions[0], items, trainer, moment)
     trainer, items = marking(runs["budapest"])
     assert mark_session(runs["budapest"].sessions[0], items, trainer, moment)
+
+
+def test_a_session_leaves_the_trainers_to_mark_list_when_it_locks_at_its_centre(
+        app, db, twin_runs, marking):
+    runs = twin_runs(WINTER_DAY)
+    trainers = {where: marking(run)[0] for where, run in runs.items()}
+    lock_day = WINTER_DAY + timedelta(days=app.config["ATTENDANCE_LOCK_DAYS"])
+    moment = datetime.combine(lock_day, time(22, 30), UTC)  # 00:30 Razgrad, 23:30 Budapest
+    razgrad = trainer_sessions(trainers["razgrad"], moment)
+    budapest = trainer_sessions(trainers["budapest"], moment)
+    # Both runs' two sessions are unmarked; the first locked in Razgrad at midnight.
+    assert (razgrad.unmarked_count, razgrad.locked_count) == (1, 1)
+    assert (budapest.unmarked_count, budapest.locked_count) == (2, 0)
+    assert razgrad.locked == {runs["razgrad"].sessions[0].id}
+    assert budapest.unmarked == {s.id for s in runs["budapest"].sessions}
 
 
 def test_the_catalogue_drops_a_run_when_its_last_day_ends_at_its_centre(twin_runs):

@@ -20,6 +20,7 @@ from lms.attendance.forms import MarkSessionForm, SignedSheetForm
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.permissions import can_mark, can_see_register
 from lms.attendance.sign_in_sheet import render_sign_in_sheet
+from lms.attendance.trainer_runs import trainer_runs
 from lms.attendance.trainer_sessions import trainer_sessions
 from lms.audit.services import DOWNLOAD, EXPORT, record_event
 from lms.auth.permissions import is_admin, is_trainer, require
@@ -79,6 +80,16 @@ def my_sessions():
     view = trainer_sessions(current_user, now, _page_number(), request.args.get("show", ""),
                             _page_number("ahead"))
     return render_template("attendance/my_sessions.html", view=view, now=now)
+
+
+@bp.route("/trainer/runs")
+@require(is_trainer)
+def my_runs():
+    """The runs the trainer teaches, current first, then past ones a page at a time:
+    sessions marked and left to mark, signed sheets missing, each trainee's hours."""
+    now = utcnow()
+    view = trainer_runs(current_user, now, _page_number())
+    return render_template("attendance/my_runs.html", view=view, now=now)
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])

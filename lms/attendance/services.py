@@ -214,35 +214,50 @@ class Register:
 
 def register(run: Run, states=(EnrolmentState.ENROLLED,)) -> Register:
     """Trainee × session matrix of attended minutes, in a fixed number of queries."""
-    sessions = list(
-        db.session.scalars(
-            sa.select(Session)
-            .where(Session.run_id == run.id)
-            .order_by(Session.date, Session.starts_at)
-        )
-    )
-    enrolments = sorted(
+    return registers([run], states)[run.id]
+
+
+def registers(runs: list[Run], states=(EnrolmentState.ENROLLED,)) -> dict[int, Register]:
+    """Each run's register (by run id), in the same three queries for one run or for
+    a page of them: their sessions, their trainees, and the marks."""
+    if not runs:
+        return {}
+    ids = [run.id for run in runs]
+    sessions: dict[int, list[Session]] = {run_id: [] for run_id in ids}
+    for session in db.session.scalars(
+        sa.select(Session)
+        .where(Session.run_id.in_(ids))
+        .order_by(Session.date, Session.starts_at)
+    ):
+        sessions[session.run_id].append(session)
+    enrolments: dict[int, list[Enrolment]] = {run_id: [] for run_id in ids}
+    for enrolment in sorted(
         db.session.scalars(
             sa.select(Enrolment)
-            .where(Enrolment.run_id == run.id, Enrolment.state.in_(states))
+            .where(Enrolment.run_id.in_(ids), Enrolment.state.in_(states))
             .options(joinedload(Enrolment.user))
         ).all(),
         key=lambda e: e.user.full_name.casefold(),
-    )
+    ):
+        enrolments[enrolment.run_id].append(enrolment)
     marks = db.session.scalars(
-        sa.select(AttendanceMark).join(Enrolment).where(Enrolment.run_id == run.id)
+        sa.select(AttendanceMark).join(Enrolment).where(Enrolment.run_id.in_(ids))
     ).all()
     by_enrolment: dict[int, dict[int, AttendanceMark]] = {}
     for mark in marks:
         by_enrolment.setdefault(mark.enrolment_id, {})[mark.session_id] = mark
-    total = run.course.total_hours * 60
-    rows = []
-    for enrolment in enrolments:
-        cells = by_enrolment.get(enrolment.id, {})
-        attended = sum(mark.minutes for mark in cells.values())
-        open_minutes = sum(s.minutes for s in sessions if s.id not in cells)
-        rows.append(Progress(enrolment, attended, open_minutes, run.required_minutes, total, cells))
-    return Register(run, sessions, rows)
+    result = {}
+    for run in runs:
+        total = run.course.total_hours * 60
+        rows = []
+        for enrolment in enrolments[run.id]:
+            cells = by_enrolment.get(enrolment.id, {})
+            attended = sum(mark.minutes for mark in cells.values())
+            open_minutes = sum(s.minutes for s in sessions[run.id] if s.id not in cells)
+            rows.append(Progress(enrolment, attended, open_minutes, run.required_minutes, total,
+                                 cells))
+        result[run.id] = Register(run, sessions[run.id], rows)
+    return result
 
 
 # ---------------------------------------------------------------- closing

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from lms.attendance.models import AttendanceMark
+from lms.attendance.services import is_locked
 from lms.auth.models import User
 from lms.courses.models import Run, RunStatus, Session
 from lms.courses.services import not_ended
@@ -22,8 +24,9 @@ from lms.trainers.models import TrainerAssignment, trainer_assignment_session
 
 PAST_PAGE_SIZE = 20
 UPCOMING_PAGE_SIZE = 50  # sessions ahead a page: however busy the year to come
-# Which past sessions to list: all, those still to mark, those without a signed sheet.
-PAST_FILTERS = ("all", "unmarked", "sheetless")
+# Which past sessions to list: all, those the trainer can still mark and has not, those
+# not fully marked that only an administrator can correct now, those without a signed sheet.
+PAST_FILTERS = ("all", "unmarked", "locked", "sheetless")
 SHOWN_STATUSES = (RunStatus.PUBLISHED, RunStatus.CLOSED)
 
 
@@ -37,12 +40,14 @@ class TrainerSessions:
     page: int
     pages: int
     past_total: int  # past sessions matching `show`, on every page
-    unmarked_count: int  # past sessions with fewer marks than trainees enrolled
+    unmarked_count: int  # past sessions the trainer can still mark, not fully marked
+    locked_count: int  # past sessions not fully marked that the trainer can no longer mark
     sheetless_count: int  # past sessions without a signed sheet
     marked: dict[int, int]  # marks per session shown
     enrolled: dict[int, int]  # trainees enrolled per run shown
     missing: set[int]  # sessions shown that have ended without a signed sheet
-    unmarked: set[int]  # past sessions shown that are still to mark
+    unmarked: set[int]  # past sessions shown that the trainer still has to mark
+    locked: set[int]  # past sessions shown, not fully marked, locked for the trainer
     runs: list[Run]  # the runs of the sessions shown
 
 
@@ -85,6 +90,21 @@ def _still_to_mark() -> sa.ColumnElement[bool]:
     return _marks_of_session() < _enrolled_in_run()
 
 
+def markable_by_trainer(now: datetime) -> sa.ColumnElement[bool]:
+    """SQL (run and centre joined): a trainer may still mark the session: its run is not
+    closed and its marking window is open at its centre (rule 4: the lock day has not
+    ended, `services.is_locked`)."""
+    return sa.and_(
+        Run.status == RunStatus.PUBLISHED,
+        not_ended(Session.date, now, current_app.config["ATTENDANCE_LOCK_DAYS"]),
+    )
+
+
+def markable_now(session: Session, now: datetime) -> bool:
+    """The same as `markable_by_trainer`, for a loaded session."""
+    return session.run.status == RunStatus.PUBLISHED and not is_locked(session, now)
+
+
 def _without_sheet() -> sa.ColumnElement[bool]:
     return ~(
         sa.select(SignedSheet.id)
@@ -122,11 +142,15 @@ def trainer_sessions(trainer: User, now: datetime, page: int = 1,
     more_ahead = len(upcoming) > UPCOMING_PAGE_SIZE
     upcoming = upcoming[:UPCOMING_PAGE_SIZE]
     past = sa.not_(not_ended(Session.date, now))
-    total, unmarked_count, sheetless_count = db.session.execute(
+    markable = markable_by_trainer(now)
+    to_mark = sa.and_(_still_to_mark(), markable)
+    locked = sa.and_(_still_to_mark(), sa.not_(markable))
+    total, unmarked_count, locked_count, sheetless_count = db.session.execute(
         _with_assignment(
             sa.select(
                 sa.func.count(Session.id),
-                sa.func.coalesce(sa.func.sum(sa.case((_still_to_mark(), 1), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((to_mark, 1), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((locked, 1), else_=0)), 0),
                 sa.func.coalesce(sa.func.sum(sa.case((_without_sheet(), 1), else_=0)), 0),
             )
             .select_from(Session)
@@ -136,12 +160,15 @@ def trainer_sessions(trainer: User, now: datetime, page: int = 1,
             trainer,
         )
     ).one()
-    past_total = {"all": total, "unmarked": unmarked_count, "sheetless": sheetless_count}[show]
+    past_total = {"all": total, "unmarked": unmarked_count, "locked": locked_count,
+                  "sheetless": sheetless_count}[show]
     pages = max(-(-past_total // PAST_PAGE_SIZE), 1)
     page = min(max(page, 1), pages)
     stmt = _sessions_of(trainer).where(past)
     if show == "unmarked":
-        stmt = stmt.where(_still_to_mark())
+        stmt = stmt.where(to_mark)
+    elif show == "locked":
+        stmt = stmt.where(locked)
     elif show == "sheetless":
         stmt = stmt.where(_without_sheet())
     past_sessions = list(db.session.scalars(
@@ -167,6 +194,7 @@ def trainer_sessions(trainer: User, now: datetime, page: int = 1,
         sa.select(SignedSheet.session_id).where(
             SignedSheet.session_id.in_(ended), SignedSheet.replaced_at.is_(None))
     )) if ended else set()
+    not_full = [s for s in past_sessions if marked.get(s.id, 0) < enrolled.get(s.run_id, 0)]
     runs = sorted({s.run for s in shown}, key=lambda r: (r.first_day or date.min, r.id))
     return TrainerSessions(
         upcoming=upcoming,
@@ -178,11 +206,12 @@ def trainer_sessions(trainer: User, now: datetime, page: int = 1,
         pages=pages,
         past_total=past_total,
         unmarked_count=unmarked_count,
+        locked_count=locked_count,
         sheetless_count=sheetless_count,
         marked=marked,
         enrolled=enrolled,
         missing=set(ended) - with_sheet,
-        unmarked={s.id for s in past_sessions
-                  if marked.get(s.id, 0) < enrolled.get(s.run_id, 0)},
+        unmarked={s.id for s in not_full if markable_now(s, now)},
+        locked={s.id for s in not_full if not markable_now(s, now)},
         runs=runs,
     )

@@ -102,14 +102,17 @@ def _dates_across_zones(now: datetime) -> tuple[date, tuple[str, ...]]:
     return earliest, tuple(sorted(name for name, day in days.items() if day > earliest))
 
 
-def not_ended(last_date: sa.ColumnElement, now: datetime) -> sa.ColumnElement[bool]:
-    """SQL: `last_date` is today or later at the run's centre (`Centre` joined).
+def not_ended(last_date: sa.ColumnElement, now: datetime,
+              days_after: int = 0) -> sa.ColumnElement[bool]:
+    """SQL: `last_date` is today or later at the run's centre (`Centre` joined); with
+    `days_after`, `last_date` plus that many days is (a marking window still open).
 
     The centres' zones span a few hours, so at any instant they are on at most two
     dates: a run whose last day is the earlier one has ended where it is already
     the later one.
     """
     earliest, ahead = _dates_across_zones(now)
+    earliest -= timedelta(days=days_after)
     if not ahead:
         return last_date >= earliest
     # The first condition alone is a range an index on the date answers.
