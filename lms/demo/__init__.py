@@ -276,8 +276,9 @@ def _ensure_assignments() -> None:
 
 def _ensure_past_run_attendance() -> int:
     """The run held eight weeks ago: its trainees, and marks for all but its last session
-    (recorded by its lead trainer on the day), so the register and the trainer's list of
-    sessions still to mark have something to show."""
+    (recorded by its lead trainer on the day), so the register has something to show,
+    and the trainer's pages a session left unmarked past its lock (for an administrator
+    to correct, not in the trainer's "to mark")."""
     run = next(
         _run_at(spec.course, spec.centre)
         for spec in RUNS

@@ -7,14 +7,17 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from lms.attendance.models import AttendanceStatus
+from lms.attendance.models import AttendanceMark, AttendanceStatus
 from lms.attendance.services import MarkInput, mark_session
-from lms.attendance.trainer_runs import RUNS_PAGE_SIZE
+from lms.attendance.trainer_runs import RUNS_PAGE_SIZE, trainer_runs
+from lms.attendance.trainer_sessions import trainer_sessions
+from lms.clock import utcnow
+from lms.courses.models import Run, RunStatus, Session
 from lms.enrolment.models import Enrolment
 from lms.enrolment.services import enrol
 from lms.evidence.services import upload_signed_sheet
 from lms.extensions import db as database
-from lms.trainers.models import TrainerRole
+from lms.trainers.models import TrainerAssignment, TrainerRole
 from lms.trainers.services import assign_trainer
 from tests.conftest import at, tiny_pdf
 
@@ -229,3 +232,22 @@ def test_my_sessions_lists_to_mark_only_what_the_trainer_can_still_mark(
     assert client.get(f"/sessions/{session.id}/attendance").status_code == 200
     assert "Only an administrator can correct them" in client.get(
         f"/sessions/{session.id}/attendance").get_data(as_text=True)
+
+
+def test_the_demos_unmarked_session_is_locked_not_to_mark_for_its_trainer(app, db):
+    """The demo's run held eight weeks ago has its last session unmarked: long locked,
+    so its lead trainer is not told to mark it, but that an administrator can."""
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    now = utcnow()
+    run = db.session.scalar(
+        sa.select(Run).join(Session).join(AttendanceMark, AttendanceMark.session_id == Session.id)
+        .where(Run.status == RunStatus.PUBLISHED).limit(1))
+    lead = db.session.scalar(sa.select(TrainerAssignment).where(
+        TrainerAssignment.run_id == run.id, TrainerAssignment.role == TrainerRole.LEAD)).trainer
+    unmarked = run.sessions[-1]
+    to_mark = trainer_sessions(lead, now, show="unmarked")
+    assert unmarked.id not in {s.id for s in to_mark.past}
+    locked = trainer_sessions(lead, now, show="locked")
+    assert unmarked.id in {s.id for s in locked.past} and unmarked.id in locked.locked
+    entry = next(e for e in trainer_runs(lead, now).runs if e.run.id == run.id)
+    assert entry.to_mark == [] and entry.locked == [unmarked]
