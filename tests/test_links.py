@@ -17,7 +17,7 @@ from lms.courses.models import Run
 
 HREF = re.compile(r'<a [^>]*href="([^"]+)"')
 NOT_PAGES = (".pdf", ".csv", ".xlsx", ".ics")
-START = ("/", "/my/", "/manage/", "/trainer/sessions", "/profile")
+START = ("/", "/my/", "/manage/", "/trainer/sessions", "/trainer/runs", "/profile")
 
 
 def _walk(client, limit: int = 150) -> dict[str, int]:

@@ -138,6 +138,7 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
         trainee=["/my/", "/profile", f"/courses/{course.code}"],
         trainer=[
             "/trainer/sessions",
+            "/trainer/runs",
             mark,
             f"{mark}?all=present",
             f"{mark}/history",
