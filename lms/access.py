@@ -172,36 +172,41 @@ def only_visible_runs(stmt, user, run_class=Run):
     return stmt.where(run_class.centre_id == centre_id)
 
 
+# How to find the centre of the record a URL argument names (run, session, enrolment,
+# certificate...); the first argument present decides.
+_CENTRE_QUERIES = {
+    "run_id": lambda id_: sa.select(Run.centre_id).where(Run.id == id_),
+    "session_id": lambda id_: sa.select(Run.centre_id).join(Session, Session.run_id == Run.id)
+    .where(Session.id == id_),
+    "enrolment_id": lambda id_: sa.select(Run.centre_id)
+    .join(Enrolment, Enrolment.run_id == Run.id).where(Enrolment.id == id_),
+    "certificate_id": lambda id_: sa.select(Run.centre_id)
+    .join(Enrolment, Enrolment.run_id == Run.id)
+    .join(Certificate, Certificate.enrolment_id == Enrolment.id)
+    .where(Certificate.id == id_),
+    "assignment_id": lambda id_: sa.select(Run.centre_id)
+    .join(TrainerAssignment, TrainerAssignment.run_id == Run.id)
+    .where(TrainerAssignment.id == id_),
+    # NULL for account messages: the Outbox view refuses those to a scoped admin.
+    "notification_id": lambda id_: sa.select(Notification.centre_id)
+    .where(Notification.id == id_),
+    # NULL for a network survey: the view refuses those to a scoped administrator.
+    "survey_id": lambda id_: sa.select(Survey.centre_id).where(Survey.id == id_),
+}
+
+
 def _centre_of(args: dict) -> int | None:
     """The centre whose record the URL names (run, session, enrolment, certificate...)."""
-    through_run = (
-        ("run_id", sa.select(Run.centre_id).where(Run.id == args.get("run_id"))),
-        ("session_id", sa.select(Run.centre_id).join(Session, Session.run_id == Run.id)
-         .where(Session.id == args.get("session_id"))),
-        ("enrolment_id", sa.select(Run.centre_id).join(Enrolment, Enrolment.run_id == Run.id)
-         .where(Enrolment.id == args.get("enrolment_id"))),
-        ("certificate_id", sa.select(Run.centre_id)
-         .join(Enrolment, Enrolment.run_id == Run.id)
-         .join(Certificate, Certificate.enrolment_id == Enrolment.id)
-         .where(Certificate.id == args.get("certificate_id"))),
-        ("assignment_id", sa.select(Run.centre_id)
-         .join(TrainerAssignment, TrainerAssignment.run_id == Run.id)
-         .where(TrainerAssignment.id == args.get("assignment_id"))),
-        # NULL for account messages: the Outbox view refuses those to a scoped admin.
-        ("notification_id", sa.select(Notification.centre_id)
-         .where(Notification.id == args.get("notification_id"))),
-        # NULL for a network survey: the view refuses those to a scoped administrator.
-        ("survey_id", sa.select(Survey.centre_id).where(Survey.id == args.get("survey_id"))),
-    )
-    for name, query in through_run:
+    for name, query in _CENTRE_QUERIES.items():
         if name in args:
             # Asked again by the page's links (`can`) after the request's own check:
-            # looked up once per request (in its environ: `g` can outlive a request).
+            # looked up once per request (in its environ: `g` can outlive a request),
+            # and its statement built only then (building one costs more than the lookup).
             known = (request.environ.setdefault("lms.centre_of", {})
                      if has_request_context() else {})
             key = (name, args[name])
             if key not in known:
-                known[key] = db.session.scalar(query)
+                known[key] = db.session.scalar(query(args[name]))
             return known[key]
     return None
 

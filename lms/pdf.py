@@ -13,6 +13,7 @@ import io
 import mimetypes
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,8 +54,18 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
 
 
+_fetchers = threading.local()
+
+
 def safe_url_fetcher() -> StaticOnlyFetcher:
-    return StaticOnlyFetcher(current_app.static_folder)
+    """The static-only fetcher of this application's folder, made once a thread
+    (making one builds a whole urllib opener, about a millisecond a document; a
+    fetcher keeps a request between two calls, so threads do not share one)."""
+    folder = current_app.static_folder
+    mine = _fetchers.__dict__.setdefault("by_folder", {})
+    if folder not in mine:
+        mine[folder] = StaticOnlyFetcher(folder)
+    return mine[folder]
 
 
 _font_config = FontConfiguration()

@@ -6,8 +6,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
+from flask_babel import format_date, format_decimal, get_locale, get_timezone
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
@@ -19,7 +20,14 @@ from lms.i18n import gettext as _
 def format_hours(value: Decimal | int | float | None) -> str:
     if value is None:
         return ""
-    return format_decimal(value, format="#,##0.##")
+    return _hours_in(value, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hours_in(value: Decimal | int | float, locale: str) -> str:
+    # Babel takes some 150 µs a number; a register shows the same few hours hundreds of
+    # times. Equal numbers (6, 6.0, Decimal("6.00")) read the same, so share an entry.
+    return babel_numbers.format_decimal(value, format="#,##0.##", locale=locale)
 
 
 def format_number(value: Decimal | int | float | None) -> str:
@@ -53,8 +61,29 @@ def format_isoday(value: str, style: str = "long", locale: str | None = None) ->
 
 
 def format_when(value: datetime | None) -> str:
-    """A moment stored in UTC, shown in the reader's time zone and locale."""
-    return format_datetime(value, "short") if value else ""
+    """A moment stored in UTC, shown in the reader's time zone and locale: what
+    Flask-Babel's `format_datetime(value, "short")` gives, made of the day and the
+    clock time formatted once each (Babel takes some 200 µs a moment, and a page of
+    the audit log shows fifty)."""
+    if not value:
+        return ""
+    local = as_utc(value).astimezone(get_timezone())
+    locale = str(get_locale())
+    return (_short_moment_pattern(locale)
+            .replace("{0}", _clock_in(local.hour, local.minute, locale))
+            .replace("{1}", _day_in(local.date(), "short", locale)))
+
+
+@functools.lru_cache(maxsize=16)
+def _short_moment_pattern(locale: str) -> str:
+    # As babel.dates.format_datetime joins a "short" date and time (quotes dropped).
+    return babel_dates.get_datetime_format("short", locale=locale).replace("'", "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _clock_in(hour: int, minute: int, locale: str) -> str:
+    # The "short" time patterns (H:mm, h:mm a) name no zone nor seconds.
+    return babel_dates.format_time(time(hour, minute), "short", locale=locale)
 
 
 def format_iso(value: datetime | None) -> str:

@@ -374,18 +374,25 @@ def _sentence(entry: AuditEntry, record: Record | None) -> str:
     return text
 
 
-def present(entries: list[AuditEntry], short: bool = True, records: Records | None = None
-            ) -> list[Line]:
-    """The entries, readable; `short` shortens long texts (the page, not the CSV)."""
+def present(entries: list[AuditEntry], short: bool = True, records: Records | None = None,
+            links: bool = True) -> list[Line]:
+    """The entries, readable; `short` shortens long texts (the page, not the CSV);
+    `links` gives each record its page, where the reader may open it (the page: a CSV
+    shows none). A record's page is asked of the access table once, however many of
+    the entries are about it."""
     records = records or Records(entries)
     values = Values(records)
+    urls: dict[tuple[str, int | None], str | None] = {}
     lines = []
     for entry in entries:
         record = None
         if entry.entity:
+            key = (entry.entity, entry.entity_id)
+            if links and key not in urls:
+                urls[key] = records.url(*key)
             record = Record(entry.entity, entry.entity_id,
                             records.name(entry.entity, entry.entity_id, entry.label),
-                            records.url(entry.entity, entry.entity_id))
+                            urls.get(key))
         event = entry.action == "event"
         what = _sentence(entry, record) if event else str(ACTIONS.get(entry.action,
                                                                       entry.action))
@@ -421,7 +428,7 @@ def csv_rows(entries: Iterator[AuditEntry], where, chain: bool = False) -> Itera
     """The rows of `csv_header` for `entries` (oldest first), read a batch at a time:
     the records a batch names are loaded once per batch, as the entries are."""
     while batch := list(islice(entries, services.EXPORT_BATCH)):
-        for line in present(batch, short=False):
+        for line in present(batch, short=False, links=False):
             entry = line.entry
             common = [local_time(entry.at, where), line.who, line.email,
                       line.record.name if line.record else "", line.what, line.reason]

@@ -1,60 +1,36 @@
 """The evidence pack of a closed run, for its administrators."""
 
-import os
-from collections.abc import Iterator
-from typing import IO
+from flask import flash, redirect, render_template, url_for
 
-from flask import Response, redirect, url_for
-from flask_login import current_user
-
-from lms.audit.services import DOWNLOAD, record_event
 from lms.auth.permissions import is_admin, require
-from lms.clock import utcnow
-from lms.courses.models import Run
+from lms.courses.forms import ConfirmForm
+from lms.courses.models import Run, RunStatus
 from lms.evidence import bp
-from lms.evidence.pack import Pack, build_pack
 from lms.extensions import db
-from lms.pipeline import perform
-
-
-def _made_and_logged(run: Run) -> Pack:
-    pack = build_pack(run, current_user, utcnow())
-    # The log says which pack was handed out: its manifest and the chain head it carries.
-    record_event(DOWNLOAD, "Run", run.id, pack.filename, details={
-        "manifest_sha256": pack.manifest_sha256, "chain_head": pack.chain_head[0],
-        "files": pack.files})
-    return pack
+from lms.i18n import gettext as _
 
 
 @bp.route("/manage/runs/<int:run_id>/evidence-pack.zip")
 @require(is_admin)
 def evidence_pack(run_id: int):
+    """The pack's old direct address (bookmarks, links from before the job worker): it
+    never builds the pack in the request, which takes seconds for a long run; it offers
+    the button that queues it for the worker, as the run page does."""
     run = db.get_or_404(Run, run_id)
-    done = perform(lambda: _made_and_logged(run))
-    if not done:
-        return redirect(url_for("manage.run", run_id=run.id))
-    pack = done.value
-    size = pack.file.seek(0, os.SEEK_END)
-    pack.file.seek(0)
-    response = Response(_chunks(pack.file), mimetype="application/zip",
-                        direct_passthrough=True)
-    response.headers["Content-Length"] = str(size)
-    response.headers.set("Content-Disposition", "attachment", filename=pack.filename)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _chunks(file: IO[bytes], size: int = 256 * 1024) -> Iterator[bytes]:
-    """The pack's bytes a piece at a time. The generator is started here, inside `with`,
-    so the temporary file is closed when the response is, or when a response never read
-    is let go (closing a started generator runs its `with`)."""
-
-    def read() -> Iterator[bytes]:
-        with file:
-            yield b""
-            while chunk := file.read(size):
-                yield chunk
-
-    chunks = read()
-    next(chunks)
-    return chunks
+    back = url_for("manage.run", run_id=run.id)
+    if run.status != RunStatus.CLOSED:
+        flash(_("The evidence pack is made for a closed run. Close the run first: its "
+                "register is final then."), "error")
+        return redirect(back)
+    return render_template(
+        "_confirm.html", heading=_("Evidence pack for auditors"), subject=run.course.title,
+        back=back, action=url_for("jobs.request_evidence_pack", run_id=run.id),
+        button=_("Prepare the evidence pack (ZIP)"), form=ConfirmForm(), warnings=[],
+        effects=[_("One ZIP file with the register (PDF and Excel), each session's sign-in "
+                   "sheet and signed scans, every certificate as issued (revoked and "
+                   "superseded ones marked), the roster with each enrolment's history, the "
+                   "run's audit log entries, and a manifest with the SHA-256 of every file. "
+                   "Its cover page says how to check it."),
+                 _("It takes a while to make: it is prepared in the background, and the "
+                   "Exports page offers it for download when ready.")],
+        blocked=None, names=[])

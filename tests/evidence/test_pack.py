@@ -68,9 +68,23 @@ def audited_run(db, closed_run):
     return run, admin
 
 
-def download(client, auth, run, admin):
-    auth.login(admin)
-    return client.get(f"/manage/runs/{run.id}/evidence-pack.zip")
+@pytest.fixture(autouse=True)
+def export_dir(app, tmp_path):
+    app.config["EXPORT_DIR"] = str(tmp_path / "exports")
+
+
+def download(client, auth, run, admin, queued=lambda: None):
+    """The pack as an administrator gets it: asked for, made by the job worker, downloaded
+    (`queued` is called between the asking and the making)."""
+    if client.get("/manage/exports/").status_code != 200:
+        auth.login(admin)
+    client.submit(f"/manage/runs/{run.id}/evidence-pack-job", {}, page=f"/manage/runs/{run.id}")
+    queued()
+    assert jobs.work_once("worker-1") == 1
+    job_id = db.session.scalar(sa.select(ExportJob.id).order_by(ExportJob.id.desc()).limit(1))
+    response = client.get(f"/manage/exports/{job_id}/download")
+    db.session.add_all([run, admin])  # the worker ended the session they were loaded in
+    return response
 
 
 def test_the_pack_holds_every_file_an_auditor_asks_for(client, auth, audited_run):
@@ -128,9 +142,10 @@ def test_every_file_matches_the_manifest_and_sha256sums(client, auth, audited_ru
 def test_the_cover_is_one_page_with_the_manifest_hash_and_chain_head(client, auth, db,
                                                                       audited_run):
     run, admin = audited_run
-    auth.login(admin)
-    seq, chain_hash = head(db.session.connection())
-    _folder, files = unpack(client.get(f"/manage/runs/{run.id}/evidence-pack.zip"))
+    chain = []  # the log's head when the worker makes the pack (after the request's entry)
+    _folder, files = unpack(download(client, auth, run, admin,
+                                     queued=lambda: chain.extend(head(db.session.connection()))))
+    seq, chain_hash = chain
     pages, text = pdf_text(files["00-cover.pdf"])
     flat = "".join(text.split())
     assert pages == 1
@@ -152,20 +167,34 @@ def test_the_pack_shows_the_correction_made_after_closing(client, auth, audited_
     assert "†" in register
 
 
-def test_the_download_is_in_the_audit_log_with_its_manifest(client, auth, db, audited_run):
+def test_the_download_is_in_the_audit_log_with_the_packs_hash(client, auth, db, audited_run):
     run, admin = audited_run
-    _folder, files = unpack(download(client, auth, run, admin))
+    with download(client, auth, run, admin) as response:
+        data = response.get_data()
     event = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.event == "download")
                                .order_by(AuditEntry.id.desc())).first()
     assert (event.entity, event.entity_id, event.actor_id) == ("Run", run.id, admin.id)
-    digest = hashlib.sha256(files["manifest.json"]).hexdigest()
-    assert event.changes["manifest_sha256"] == [None, digest]
+    assert event.changes["sha256"] == [None, hashlib.sha256(data).hexdigest()]
+
+
+def test_the_old_direct_address_offers_the_job_and_builds_nothing(client, auth, db,
+                                                                   audited_run):
+    run, admin = audited_run
+    auth.login(admin)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    response = client.get(f"/manage/runs/{run.id}/evidence-pack.zip")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert f'action="/manage/runs/{run.id}/evidence-pack-job"' in page
+    assert "Prepare the evidence pack (ZIP)" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExportJob)) == 0
 
 
 def test_the_same_run_gives_the_same_manifest(client, auth, audited_run):
     run, admin = audited_run
     _folder, first = unpack(download(client, auth, run, admin))
-    _folder, again = unpack(client.get(f"/manage/runs/{run.id}/evidence-pack.zip"))
+    _folder, again = unpack(download(client, auth, run, admin))
     assert first["manifest.json"] == again["manifest.json"]
     assert {p: d for p, d in first.items() if p != "00-cover.pdf"} \
         == {p: d for p, d in again.items() if p != "00-cover.pdf"}
@@ -180,9 +209,9 @@ def test_a_scan_gone_from_the_directory_is_named_not_fatal(app, client, auth, db
     gone = tmp_path / "sheets" / sheet.blob_sha256
     gone.chmod(0o644)
     gone.unlink()
+    path = f"sessions/01-{run.sessions[0].date.isoformat()}/signed-sheet-{sheet.id}.pdf"
     _folder, files = unpack(download(client, auth, run, admin))
     manifest = json.loads(files["manifest.json"])
-    path = f"sessions/01-{run.sessions[0].date.isoformat()}/signed-sheet-{sheet.id}.pdf"
     assert manifest["missing_from_storage"] == [path] and path not in files
     _pages, cover = pdf_text(files["00-cover.pdf"])
     assert path in "".join(cover.split())

@@ -134,3 +134,43 @@ def test_measured_numbers_carry_the_readers_decimal_mark(app, code, mark):
     with app.test_request_context(), force_locale(code):
         assert format_number(75.5) == f"75{mark}5" and format_number(None) == ""
         assert app.jinja_env.from_string("{{ 4.25|number }}").render() == f"4{mark}25"
+
+
+@pytest.mark.parametrize("code", ["en", "hu", "bg"])
+@pytest.mark.parametrize("where", ["Europe/Budapest", "Europe/Sofia", "America/New_York"])
+def test_moments_read_as_babel_writes_them_in_the_readers_zone(app, code, where):
+    """The audit log's and lists' moments (`|datetime`, made from a cached day and clock
+    time) read exactly as Babel's own short date and time, across DST changes."""
+    import random
+    from datetime import timedelta
+
+    import pytz
+    from flask_babel import _get_current_context, force_locale, format_datetime
+
+    from lms.templating import format_when
+    moments = random.Random(13)
+    with app.test_request_context(), force_locale(code):
+        _get_current_context().babel_tzinfo = pytz.timezone(where)
+        for _ in range(300):
+            moment = datetime(2025, 3, 1, tzinfo=UTC) + timedelta(
+                minutes=moments.randrange(60 * 24 * 400))
+            assert format_when(moment) == format_datetime(moment, "short")
+        assert format_when(datetime(2026, 10, 25, 0, 30, tzinfo=UTC)) == format_datetime(
+            datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "short")
+        assert format_when(None) == ""
+
+
+@pytest.mark.parametrize("code", ["en", "hu", "bg"])
+def test_hours_read_as_babel_writes_them(app, code):
+    """`|hours` (kept per number and language) reads as Babel's own decimal format."""
+    from decimal import Decimal
+
+    from flask_babel import force_locale, format_decimal
+
+    from lms.templating import format_hours
+    values = [6, 6.0, Decimal("6.00"), Decimal("5.5"), Decimal("5.50"), 1234.567,
+              Decimal("0.25"), 0, Decimal("1.005")]
+    with app.test_request_context(), force_locale(code):
+        for value in values:
+            assert format_hours(value) == format_decimal(value, format="#,##0.##"), value
+        assert format_hours(None) == ""
