@@ -109,7 +109,7 @@ def create_template():
     return redirect(url_for("surveys.evaluation_list"))
 
 
-@bp.route("/manage/evaluations/courses/<int:course_id>")
+@bp.route("/manage/courses/<int:course_id>/evaluations")
 @require(is_admin)
 def course_report(course_id: int):
     """A course's evaluations across its runs (those of the administrator's centre)."""
