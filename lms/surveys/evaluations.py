@@ -25,6 +25,7 @@ from lms.enrolment.models import Enrolment
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.notifications.services import notify
 from lms.paging import Page, paginate
 from lms.surveys.models import (
@@ -378,9 +379,11 @@ def hidden_from_trainers(survey: Survey, run: Run, answered: int,
         return _("The results are shown to trainers once the evaluation closes: its last "
                  "day is %(day)s.", day=format_day(last_day(survey, run)))
     if answered < MIN_ANSWERS:
-        return _("Only %(count)d trainees answered; results are shown to trainers from "
-                 "%(min)d answers, so that no one can be recognised by their answers.",
-                 count=answered, min=MIN_ANSWERS)
+        return ngettext("Only %(num)d trainee answered; results are shown to trainers from "
+                        "%(min)d answers, so that no one can be recognised by their answers.",
+                        "Only %(num)d trainees answered; results are shown to trainers from "
+                        "%(min)d answers, so that no one can be recognised by their answers.",
+                        answered, min=MIN_ANSWERS)
     return None
 
 
