@@ -87,7 +87,9 @@ def evaluation_list():
     return render_template(
         "surveys/evaluations.html", page=page, rows=evaluations.evaluation_rows(page.items),
         templates=evaluations.templates(), formats=format_labels(), form=TemplateForm(),
-        language=_language(), now=utcnow())
+        language=_language(), now=utcnow(),
+        # the templates are the network's: a scoped administrator reads their names only
+        scoped=scoped_centre_id(current_user) is not None)
 
 
 def format_labels() -> dict[str, str]:
