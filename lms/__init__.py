@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.reports import bp as reports_bp
     from lms.reports import routes as _reports_routes  # noqa: F401
     from lms.surveys import bp as surveys_bp
+    from lms.surveys import evaluation_routes as _evaluation_routes  # noqa: F401
     from lms.surveys import routes as _surveys_routes  # noqa: F401
     from lms.trainers import bp as trainers_bp
     from lms.trainers import routes as _trainers_routes  # noqa: F401

@@ -74,6 +74,8 @@ ACCESS: dict[str, Rule] = {
     # a published survey's public page, opened by its address (drafts: 404)
     "surveys.answer": _rule(ANYONE),
     "surveys.thanks": _rule(ANYONE),
+    # a trainee's run evaluation, opened by their personal link alone (unknown key: 404)
+    "surveys.evaluate": _rule(ANYONE),
     # accounts
     "auth.login": _rule(ANYONE),
     "auth.register": _rule(ANYONE),
@@ -109,6 +111,11 @@ ACCESS: dict[str, Rule] = {
     "attendance.signed_sheet": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
     "attendance.run_register": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
     "attendance.register_export": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    # course evaluations: a trainer reads their own runs' only (and each run's results
+    # only once closed with at least five answers: checked by the view)
+    "surveys.run_report": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    "surveys.run_text_answers": _rule(STAFF, trainer=OWN_SESSIONS, admin=OWN_CENTRE),
+    "surveys.trainer_report": _rule(STAFF, trainer=OWN, admin=OWN_CENTRE),
     # network administrators only: the shared catalogue, the centres, the people, the log
     **{endpoint: _rule(ADMINS, admin=NETWORK) for endpoint in (
         "manage.centres", "manage.edit_centre", "manage.courses", "manage.edit_course",
@@ -116,6 +123,8 @@ ACCESS: dict[str, Rule] = {
         "manage.confirm_user", "manage.reinvite_user",
         "manage.audit_log", "manage.audit_csv", "programmes.edit_programme",
         "jobs.request_audit_log",
+        # the evaluation templates are the network's
+        "surveys.create_template",
     )},
     # administrators; one scoped to a centre reaches only that centre's records
     **{endpoint: _rule(ADMINS, admin=OWN_CENTRE) for endpoint in (
@@ -151,6 +160,8 @@ ACCESS: dict[str, Rule] = {
         "surveys.new_version", "surveys.preview", "surveys.survey_results",
         "surveys.text_answers", "surveys.results_csv", "surveys.results_xlsx",
         "surveys.course_draft",
+        # course evaluations (a scoped administrator's lists show their centre's runs)
+        "surveys.evaluation_list", "surveys.course_report",
     )},
 }
 

@@ -17,10 +17,12 @@ from lms.demo import load_demo
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.jobs.cli import jobs_group
 from lms.notifications.delivery import deliver_outbox
 from lms.notifications.models import Notification, OutboxState
 from lms.notifications.worker import MailWorker
+from lms.surveys.evaluations import close_due, send_reminders
 
 
 @click.command("create-user")
@@ -122,6 +124,25 @@ def outbox_status_command() -> None:
                    f"{notification.last_error}")
 
 
+@click.group("evaluations")
+def evaluations_group() -> None:
+    """Course evaluations: the daily reminders and closings."""
+
+
+@evaluations_group.command("daily")
+def evaluations_daily_command() -> None:
+    """Close the evaluations past their closing date and send the one reminder to the
+    trainees who have not answered an evaluation closing soon. Run it daily (cron);
+    running it again the same day sends nothing twice."""
+    now = utcnow()
+    closed = close_due(now)
+    reminded = send_reminders(now)
+    db.session.commit()
+    click.echo(ngettext("%(num)d evaluation closed.", "%(num)d evaluations closed.", closed))
+    click.echo(ngettext("%(num)d reminder queued in the outbox.",
+                        "%(num)d reminders queued in the outbox.", reminded))
+
+
 @click.group("audit")
 def audit_group() -> None:
     """The audit log."""
@@ -158,6 +179,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(evaluations_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

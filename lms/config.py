@@ -131,6 +131,10 @@ class Config:
     # Answers sent to a public survey from one address (floods; duplicates are
     # stopped per browser and per account by lms.surveys.services).
     SURVEY_ANSWER_LIMIT = os.environ.get("SURVEY_ANSWER_LIMIT", "10 per minute;100 per day")
+    # A run's evaluation stays open this many days after the run closes, and its one
+    # reminder goes to those who have not answered this many days before it closes.
+    EVALUATION_DAYS = int(os.environ.get("EVALUATION_DAYS", "21"))
+    EVALUATION_REMINDER_DAYS = int(os.environ.get("EVALUATION_REMINDER_DAYS", "7"))
     # A trainer's marks lock this many days after the session; then only an
     # administrator corrects them, giving a reason (DESIGN rule 4).
     ATTENDANCE_LOCK_DAYS = int(os.environ.get("ATTENDANCE_LOCK_DAYS", "7"))

@@ -20,6 +20,7 @@ from lms.jobs.models import ExportJob, JobKind, JobState
 from lms.notifications.models import Notification
 from lms.programmes.models import Programme
 from lms.surveys.models import (
+    EvaluationInvitation,
     Survey,
     SurveyAnswer,
     SurveyOption,
@@ -47,6 +48,7 @@ __all__ = [
     "Enrolment",
     "EnrolmentEvent",
     "EnrolmentState",
+    "EvaluationInvitation",
     "ExportJob",
     "JobKind",
     "JobState",

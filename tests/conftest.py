@@ -66,7 +66,14 @@ from lms.programmes.models import (  # noqa: E402
 )
 from lms.programmes.services import save_programme  # noqa: E402
 from lms.surveys import services as surveys  # noqa: E402
-from lms.surveys.models import QuestionKind, SurveyAnswer, SurveyKind  # noqa: E402
+from lms.surveys.models import (  # noqa: E402
+    EvaluationInvitation,
+    QuestionKind,
+    Survey,
+    SurveyAnswer,
+    SurveyKind,
+    SurveyQuestion,
+)
 from lms.trainers.models import TrainerRole  # noqa: E402
 from lms.trainers.services import assign_trainer  # noqa: E402
 
@@ -407,7 +414,8 @@ def world(db, make_user, make_course, make_run, make_programme, make_survey):
     pending = enrol(make_user(), approval, now)
     assignment = assign_trainer(published, users["trainer"], TrainerRole.LEAD)
     foreign = make_run()  # published, taught by somebody else
-    assign_trainer(foreign, make_user(role=Role.TRAINER), TrainerRole.LEAD)
+    foreign_trainer = make_user(role=Role.TRAINER)
+    assign_trainer(foreign, foreign_trainer, TrainerRole.LEAD)
     start_feed(users["trainee"])
     sheet = upload_signed_sheet(published.sessions[0], tiny_pdf(), "sheet.pdf",
                                 users["trainer"], now)
@@ -439,6 +447,8 @@ def world(db, make_user, make_course, make_run, make_programme, make_survey):
             "run_id": run.id,
             "session_id": run.sessions[0].id,
             "trainee_id": users["trainee"].id,
+            "trainer_id": users["trainer"].id,
+            "foreign_trainer_id": foreign_trainer.id,
             "published_run_id": published.id,
             "own_enrolment_id": own.id,
             "other_enrolment_id": other.id,
@@ -478,6 +488,8 @@ CERTIFICATE_IDS = (
     "certificate_id",
     "other_certificate_id",
     "certificate_code",
+    "evaluation_key",
+    "evaluation_text_question_id",
 )
 
 
@@ -508,6 +520,14 @@ def certificate_world(db, world, make_user, make_course, make_run):
         certificate_id=own.id,
         other_certificate_id=other.id,
         certificate_code=own.verification_code,
+        # closing the run invited its trainees to evaluate it
+        evaluation_key=db.session.scalar(
+            sa.select(EvaluationInvitation.answer_key)
+            .where(EvaluationInvitation.enrolment_id == enrolments[0].id)),
+        evaluation_text_question_id=db.session.scalar(
+            sa.select(SurveyQuestion.id).join(Survey, Survey.id == SurveyQuestion.survey_id)
+            .where(Survey.run_id == run.id, SurveyQuestion.kind == QuestionKind.LONG_TEXT)
+            .limit(1)),
     )
     return world
 

@@ -97,6 +97,20 @@ ROUTES = [
     ("POST", "/s/{survey_token}", (400, 400, 400, 400)),
     ("GET", "/s/{survey_token}/thanks", (200, 200, 200, 200)),
     ("GET", "/s/{draft_survey_token}", (404, 404, 404, 404)),
+    # a run's evaluation: opened by the trainee's personal link alone (an empty answer
+    # is refused beside its required questions); an unknown key is not found
+    ("GET", "/e/{evaluation_key}", (200, 200, 200, 200)),
+    ("POST", "/e/{evaluation_key}", (400, 400, 400, 400)),
+    ("GET", "/e/{bad_token}", (404, 404, 404, 404)),
+    # evaluation reports: administrators; a trainer their own runs' (another's: 403/404)
+    ("GET", "/manage/evaluations/", ADMIN_200),
+    ("POST", "/manage/evaluations/templates", ADMIN_302),  # no format: back to the list
+    ("GET", "/manage/courses/{course_id}/evaluations", ADMIN_200),
+    ("GET", "/evaluations/runs/{closed_run_id}", (LOGIN, 403, 403, 200)),
+    ("GET", "/evaluations/runs/{closed_run_id}/questions/{evaluation_text_question_id}",
+     (LOGIN, 403, 403, 200)),
+    ("GET", "/evaluations/trainers/{trainer_id}", (LOGIN, 403, 200, 200)),
+    ("GET", "/evaluations/trainers/{foreign_trainer_id}", (LOGIN, 403, 404, 200)),
     ("GET", "/manage/centres/", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/centres/new", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/centres/{centre_id}/edit", (LOGIN, 403, 403, 200)),

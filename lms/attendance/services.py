@@ -25,6 +25,7 @@ from lms.enrolment.progress import Progress
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.surveys.evaluations import open_evaluation
 from lms.templating import format_clock, format_day, format_hours
 
 PARTIAL = (AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
@@ -286,4 +287,7 @@ def close_run(run: Run, by: User) -> Register:
     run.closed_at = utcnow()
     run.closed_by = by
     record_outcomes(run)
+    # Those who attended any of it are invited to evaluate it (lms/surveys/evaluations.py).
+    open_evaluation(run, [row.enrolment for row in result.rows if row.attended > 0],
+                    run.closed_at)
     return result

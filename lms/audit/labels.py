@@ -19,6 +19,7 @@ KINDS = {
     "ParticipantData": _l("Participant data"), "Transcript": _l("Transcript"),
     "Survey": _l("Survey"), "SurveySection": _l("Survey section"),
     "SurveyQuestion": _l("Survey question"), "SurveyOption": _l("Survey option"),
+    "EvaluationInvitation": _l("Invitation to evaluate a run"),
 }
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
 
@@ -144,6 +145,12 @@ FIELD_LABELS = {
         "opens_at": _l("Opens"), "closes_at": _l("Closes"), "token": _l("Public address"),
         "version": _l("Version"), "previous_id": _l("Previous version"),
         "created_by_id": _l("Created by"), "created_at": _l("Created at"),
+        "template_for": _l("Evaluation template for"),
+    },
+    "EvaluationInvitation": {
+        "survey_id": _l("Survey"), "answer_key": _l("Personal link"),
+        "invited_at": _l("Invited at"), "reminded_at": _l("Reminded at"),
+        "answered": _l("Answered"),
     },
     "SurveySection": {"survey_id": _l("Survey"), "position": _l("Position"),
                       "title": _l("Heading")},

@@ -63,6 +63,8 @@ AUDITED = {
     "SurveySection",
     "SurveyQuestion",
     "SurveyOption",
+    # who was invited to evaluate a run and whether they answered (never which response)
+    "EvaluationInvitation",
 }
 # Models of which only some fields are kept: of an e-mail, where it stands (queued,
 # sent, failing, resent by an administrator), never its body, which holds links
@@ -72,6 +74,7 @@ ONLY_FIELDS = {"Notification": {"state"}, "DocumentBlob": {"sha256", "size", "me
 # A run's first_day and last_day follow from its sessions, which are audited themselves.
 SKIPPED_FIELDS = {"created_at", "last_login_at", "enrolled_count", "first_day", "last_day"}
 SECRET_FIELDS = {"password_hash", "calendar_key",  # the key opens the calendar feed
+                 "answer_key",  # opens a trainee's run evaluation
                  # special categories of personal data (lms.programmes.models.SENSITIVE):
                  # the log says they changed, never what they say, so erasing them
                  # erases them everywhere

@@ -49,7 +49,7 @@ from lms.demo.data import (
     RunSpec,
     UserSpec,
 )
-from lms.demo.surveys import ensure_needs_survey
+from lms.demo.surveys import answer_demo_evaluation, ensure_needs_survey
 from lms.enrolment.models import Enrolment
 from lms.enrolment.services import enrol, find_enrolment
 from lms.extensions import db
@@ -348,4 +348,5 @@ def _ensure_closed_run() -> int:
         ]
         mark_session(session, marks, lead, session.ends)
     close_run(run, admin)
+    answer_demo_evaluation(run)
     return len(issue_all(run, admin, run.last_date + timedelta(days=3)))

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from lms.clock import utcnow, zone
-from lms.courses.models import Centre
+from lms.courses.models import Centre, Run
 from lms.extensions import db
+from lms.surveys import evaluations
 from lms.surveys import services as surveys
-from lms.surveys.models import QuestionKind, Survey, SurveyKind
+from lms.surveys.models import EvaluationInvitation, QuestionKind, Survey, SurveyKind
 
 TITLE = {"en": "Training needs of social service providers 2027",
          "hu": "Szociális szolgáltatók képzési igényei 2027",
@@ -58,9 +59,9 @@ QUESTIONS = [
 ]
 # (organisation, type, settlement, county, roles, team size, topics, need, formats, months, note)
 ANSWERS = [
-    ("Razgrad Family Support Centre", "municipality", "Razgrad", "Razgrad",
+    ("Razgrad Family Support Centre", "municipality", "Razgrad", "Разград",
      ["social_worker", "psychologist"], 1, [0, 2], 5, (4, 5), "October", "bg"),
-    ("Isperih Community Services", "ngo", "Isperih", "Razgrad", ["social_worker"],
+    ("Isperih Community Services", "ngo", "Isperih", "Разград", ["social_worker"],
      0, [0, 2, 3], 4, (3, 5), "March", "bg"),
     ("Debreceni Családsegítő", "municipality", "Debrecen", "Hajdú-Bihar",
      ["social_worker", "manager"], 2, [0, 1], 4, (5, 3), "", "hu"),
@@ -71,7 +72,7 @@ ANSWERS = [
 
 def ensure_needs_survey(today: date) -> bool:
     """The demo's needs survey and its answers, unless it is there already."""
-    if db.session.scalar(sa.select(Survey.id).limit(1)):
+    if db.session.scalar(sa.select(Survey.id).where(Survey.kind == SurveyKind.NEEDS).limit(1)):
         return False
     where = zone("Europe/Budapest")
     opens_at, closes_at = surveys.opening_instants(today - timedelta(days=14),
@@ -105,3 +106,41 @@ def ensure_needs_survey(today: date) -> bool:
             language=language, now=now, browser_key=f"demo-{n}",
             centre=centres.get(settlement))
     return True
+
+
+# The closed demo run's evaluation: (overall, grid values, recommend, most useful, change,
+# signed) per trainee who attended, in the order they were invited.
+EVALUATION_ANSWERS = [
+    (5, (5, 5, 4, 4, 5), 0, "Разборът на случаи от практиката.", "", False),
+    (4, (4, 5, 5, 3, 4), 0, "Работата в малки групи.", "Повече време за въпроси.", True),
+    (4, (4, 4, 5, 4, 3), 1, "", "Материалите по-рано, преди първия ден.", False),
+    (3, (3, 4, 4, 3, 3), 1, "Упражненията за комуникация.", "По-кратки дни.", False),
+]
+
+
+def answer_demo_evaluation(run: Run) -> int:
+    """The closed demo run's trainees answer its evaluation (one of them signs), which
+    then closes: the reports have something to show. Returns how many answered."""
+    survey = evaluations.evaluation_of(run)
+    if survey is None:
+        return 0
+    survey = surveys.survey_with_questions(survey.id)
+    asked = [question for section in survey.sections for question in section.questions]
+    grid, overall, recommend, useful, change = asked[:5]
+    invitations = db.session.scalars(sa.select(EvaluationInvitation).where(
+        EvaluationInvitation.survey_id == survey.id).order_by(EvaluationInvitation.id)).all()
+    now = utcnow()
+    answered = 0
+    for invitation, (mark, rows, choice, good, better, signed) in zip(
+            invitations, EVALUATION_ANSWERS, strict=False):
+        data = MultiDict([(f"q{overall.id}", str(mark)),
+                          (f"q{recommend.id}", str(recommend.options[choice].id)),
+                          (f"q{useful.id}", good), (f"q{change.id}", better)])
+        for option, value in zip(grid.options, rows, strict=False):
+            data.add(f"q{grid.id}_{option.id}", str(value))
+        answers, _errors = surveys.read_answers(survey, data)
+        evaluations.submit_evaluation(invitation, answers, language="bg", signed=signed,
+                                      now=now)
+        answered += 1
+    surveys.close_survey(survey)
+    return answered

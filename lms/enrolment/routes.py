@@ -34,6 +34,7 @@ from lms.pipeline import perform
 from lms.programmes import services as participants
 from lms.programmes.forms import ParticipantForm
 from lms.programmes.models import SENSITIVE
+from lms.surveys.evaluations import open_invitations
 from lms.templating import format_day
 
 
@@ -157,6 +158,7 @@ def dashboard():
     page = render_template(
         "enrolment/dashboard.html", data=data, notices=notices, cancel_form=CancelEnrolmentForm(),
         consents=participants.consents_of(current_user), confirm_form=ConfirmForm(),
+        evaluations=open_invitations(current_user, utcnow()),
     )
     perform(lambda: mark_seen(notices))
     return page

@@ -143,7 +143,22 @@ class RespondentForm(Form):
         choices=options([("", _l("Choose…")), *organisation_type_labels().items()]),
         validators=[DataRequired(_l("Choose the type of your organisation."))])
     settlement = StringField(_l("Settlement"), validators=[Optional(), Length(max=100)])
-    county = StringField(_l("County"), validators=[DataRequired(_l("Enter your county.")),
-                                                    Length(max=100)])
+    # Its choices (the counties of the survey's centre's country) are set by the view.
+    county = SelectField(_l("County"), choices=[],
+                         validators=[DataRequired(_l("Choose your county."))])
     team_roles = CheckboxesField(_l("Who works in your team"),
                                  choices=options(team_role_labels().items()))
+
+
+class EvaluationForm(Form):
+    """A trainee's choice to sign their evaluation (anonymous unless they do)."""
+
+    signed = BooleanField(_l("Sign my answers with my name"),
+                          description=_l("Leave this unticked to answer anonymously: trainers "
+                                         "and reports then never show who answered."))
+
+
+class TemplateForm(Form):
+    """Create the default evaluation template of a course format."""
+
+    format = HiddenField(validators=[DataRequired()])

@@ -9,7 +9,7 @@ was given. Surveys are archived, never deleted.
 """
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -101,6 +101,9 @@ class Survey(db.Model):
                                                index=True)
     token: Mapped[str] = mapped_column(sa.String(40), nullable=False, unique=True)
     version: Mapped[int] = mapped_column(nullable=False, default=1)
+    # The course format ("long" or "short") this evaluation is the template of: never
+    # answered itself; each run's evaluation is a copy made when the run closes.
+    template_for: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
     previous_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey.id"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow)
@@ -245,3 +248,30 @@ class SurveyAnswer(db.Model):
     __table_args__ = (
         sa.CheckConstraint("value IS NULL OR value BETWEEN 1 AND 5", name="scale_range"),
     )
+
+
+class EvaluationInvitation(db.Model):
+    """A trainee invited to their run's evaluation: one per enrolment. `answer_key` makes
+    the personal link (/e/<key>); `answered` says only that they answered, never which
+    response is theirs (an anonymous response keeps no user and no enrolment)."""
+
+    __tablename__ = "evaluation_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id"), nullable=False,
+                                           index=True)
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolment.id"), nullable=False,
+                                              unique=True)
+    answer_key: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    invited_at: Mapped[datetime] = mapped_column(nullable=False)
+    reminded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    answered: Mapped[bool] = mapped_column(nullable=False, default=False)
+
+    survey: Mapped[Survey] = relationship()
+    enrolment: Mapped["Enrolment"] = relationship()  # noqa: F821
+
+    @property
+    def last_day(self) -> date:
+        """The last day it may be answered, at the run's centre."""
+        return (self.survey.closes_at - timedelta(seconds=1)).astimezone(
+            self.enrolment.run.zone).date()

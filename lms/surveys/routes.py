@@ -21,11 +21,12 @@ from lms.courses.forms import ConfirmForm
 from lms.courses.models import Centre
 from lms.exports import csv_download, safe_cell
 from lms.extensions import db, limiter
-from lms.formtools import int_arg
+from lms.formtools import int_arg, options
 from lms.i18n import gettext as _
 from lms.paging import page_args, paginate
 from lms.pipeline import explain_constraint, perform
 from lms.surveys import bp, results, services
+from lms.surveys.counties import counties_of
 from lms.surveys.forms import (
     CourseDraftForm,
     MoveForm,
@@ -316,9 +317,11 @@ def new_version(survey_id: int):
 def preview(survey_id: int):
     survey = _survey(survey_id)
     language = _respondent_language(survey)
+    form = RespondentForm(formdata=None)
+    form.county.choices = county_choices(survey.centre)
     with force_locale(language):
         return render_template("surveys/answer.html", survey=survey, language=language,
-                               form=RespondentForm(formdata=None), errors={}, given={},
+                               form=form, errors={}, given={},
                                preview=True, centre=None,
                                question_kinds=question_kind_labels())
 
@@ -437,6 +440,13 @@ def course_draft(survey_id: int, option_id: int):
 # ---------------------------------------------------------------- answering
 
 
+def county_choices(centre: Centre | None) -> list:
+    """The counties of the centre's country (of both for a network survey), after an
+    empty first choice."""
+    return options([("", _("Choose…")),
+                    *((name, name) for name in counties_of(centre.country if centre else None))])
+
+
 def _respondent_language(survey: Survey) -> str:
     offered = survey.language_list
     asked = request.args.get("lang", "")
@@ -454,7 +464,9 @@ def _cookie(survey: Survey) -> str:
 @limiter.limit(lambda: current_app.config["SURVEY_ANSWER_LIMIT"], methods=["POST"])
 def answer(token: str):
     survey = services.find_by_token(token)
-    if survey is None or survey.status in (SurveyStatus.DRAFT, SurveyStatus.ARCHIVED):
+    # A run's evaluation is answered only through each trainee's own link (/e/<key>).
+    if survey is None or survey.status in (SurveyStatus.DRAFT, SurveyStatus.ARCHIVED) \
+            or survey.run_id is not None:
         abort(404)
     survey = services.survey_with_questions(survey.id)
     language = _respondent_language(survey)
@@ -472,6 +484,7 @@ def answer(token: str):
             return render_template("surveys/done.html", survey=survey, language=language,
                                    closed=True), 410
         form = RespondentForm()
+        form.county.choices = county_choices(centre)
         if request.method == "GET" and current_user.is_authenticated:
             form.county.data = current_user.county
             form.settlement.data = current_user.settlement

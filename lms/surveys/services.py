@@ -162,6 +162,8 @@ def save_survey(survey: Survey | None, *, kind: SurveyKind, languages: list[str]
                               f"intro_{code}")
     if survey is not None and survey.status == SurveyStatus.ARCHIVED:
         raise DomainError(_("This survey is archived: it cannot change."))
+    if survey is not None and survey.template_for and kind != SurveyKind.EVALUATION:
+        raise DomainError(_("An evaluation template stays a course evaluation."), "kind")
     if survey is not None and (survey.kind != kind or survey.language_list != languages) \
             and has_responses(survey):
         raise DomainError(_("This survey has answers: its kind and languages cannot change. "
@@ -342,6 +344,9 @@ def publish_survey(survey: Survey) -> Survey:
     """Make a draft answerable between its dates (it needs a question)."""
     if survey.status != SurveyStatus.DRAFT:
         raise DomainError(_("Only a draft can be published."))
+    if survey.template_for:
+        raise DomainError(_("An evaluation template is never answered itself: each run's "
+                            "evaluation is a copy of it, sent when the run closes."))
     if not survey.questions:
         raise DomainError(_("Add a question before publishing the survey."))
     _check_texts_complete(survey, survey.language_list)
@@ -380,6 +385,17 @@ def new_version(survey: Survey, by=None) -> Survey:
                   version=survey.version + 1, previous_id=survey.id,
                   created_by_id=getattr(by, "id", None))
     db.session.add(copy)
+    copy_questions(survey, copy)
+    if survey.status == SurveyStatus.PUBLISHED:
+        survey.status = SurveyStatus.CLOSED
+    db.session.flush()
+    return copy
+
+
+def copy_questions(survey: Survey, copy: Survey) -> None:
+    """Copy the sections, questions and options of `survey` into `copy` (a new version,
+    or a run's evaluation made from its template): answers to the copy never touch the
+    original, and editing the original never changes the copy."""
     sections = [(section, list(section.questions)) for section in survey.sections]
     options = {question.id: list(question.options) for question in survey.questions}
     for section, questions in sections:
@@ -395,10 +411,7 @@ def new_version(survey: Survey, by=None) -> Survey:
             for option in options[question.id]:
                 db.session.add(SurveyOption(question=new_question, position=option.position,
                                             label=dict(option.label)))
-    if survey.status == SurveyStatus.PUBLISHED:
-        survey.status = SurveyStatus.CLOSED
     db.session.flush()
-    return copy
 
 
 def create_course_draft(option: SurveyOption, *, code: str, total_hours: int,

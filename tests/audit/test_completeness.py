@@ -38,13 +38,15 @@ from lms.notifications import delivery, outbox
 from lms.notifications import services as notifications
 from lms.notifications.models import Notification, OutboxState
 from lms.programmes import services as programmes
+from lms.surveys import evaluations
 from lms.surveys import services as surveys
-from lms.surveys.models import QuestionKind
+from lms.surveys.models import EvaluationInvitation, QuestionKind
 from lms.trainers import services as trainers
 from lms.trainers.models import TrainerAssignment, TrainerRole
 from tests.conftest import PASSWORD, at, tiny_pdf
 
-EXTRA_MODULES = ("lms.auth.sessions", "lms.notifications.outbox", "lms.notifications.delivery")
+EXTRA_MODULES = ("lms.auth.sessions", "lms.notifications.outbox", "lms.notifications.delivery",
+                 "lms.surveys.evaluations")
 
 READS = {
     "attendance.services": {"lock_date", "is_locked", "has_begun", "session_roster", "marks_of",
@@ -81,6 +83,11 @@ READS = {
     "surveys.services": {"has_responses", "response_count", "surveys_for",
                          "survey_with_questions", "find_by_token", "is_open", "opening_instants",
                          "answered_by_browser", "answered_by_user", "read_answers"},
+    "surveys.evaluations": {"format_of", "default_questions", "templates", "evaluation_of",
+                            "closing_instant", "find_invitation", "open_invitations",
+                            "is_closed", "last_day", "hidden_from_trainers",
+                            "evaluations_query", "evaluation_rows", "satisfaction", "totals",
+                            "text_answers", "trainers_of"},
     "trainers.services": {"covered_sessions", "assignments_of", "find_trainer_clash",
                           "trainers_of_session", "run_assignments", "is_trainer_of",
                           "is_trainer_of_run", "trainers_by_session"},
@@ -602,7 +609,54 @@ def s_submit_response(w):
         browser_key="key"), "Survey"
 
 
+def s_copy_questions(w):
+    source = w.request.getfixturevalue("make_survey")()
+    target = _draft(w)
+    return lambda: surveys.copy_questions(source, target), "SurveyQuestion"
+
+
+def _evaluated(w):
+    run, entry = w.past_run()
+    evaluations.open_evaluation(run, [entry], utcnow())
+    w.db.session.commit()
+    return evaluations.evaluation_of(run), entry
+
+
+def s_create_template(w):
+    return lambda: evaluations.create_template("long", utcnow(), w.admin), "Survey"
+
+
+def s_open_evaluation(w):
+    run, entry = w.past_run()
+    return lambda: evaluations.open_evaluation(run, [entry], utcnow()), "EvaluationInvitation"
+
+
+def s_send_reminders(w):
+    _evaluated(w)
+    return lambda: evaluations.send_reminders(utcnow() + timedelta(days=15)), \
+        "EvaluationInvitation"
+
+
+def s_close_due(w):
+    _evaluated(w)
+    return lambda: evaluations.close_due(utcnow() + timedelta(days=30)), "Survey"
+
+
+def s_submit_evaluation(w):
+    survey, entry = _evaluated(w)
+    invitation = w.db.session.scalar(sa.select(EvaluationInvitation).where(
+        EvaluationInvitation.enrolment_id == entry.id))
+    return lambda: evaluations.submit_evaluation(invitation, [], language="en", signed=False,
+                                                 now=utcnow()), "Survey"
+
+
 SCENARIOS = {
+    ("surveys.services", "copy_questions"): s_copy_questions,
+    ("surveys.evaluations", "create_template"): s_create_template,
+    ("surveys.evaluations", "open_evaluation"): s_open_evaluation,
+    ("surveys.evaluations", "send_reminders"): s_send_reminders,
+    ("surveys.evaluations", "close_due"): s_close_due,
+    ("surveys.evaluations", "submit_evaluation"): s_submit_evaluation,
     ("surveys.services", "save_survey"): s_save_survey,
     ("surveys.services", "save_section"): s_save_section,
     ("surveys.services", "remove_section"): s_remove_section,

@@ -9,6 +9,7 @@ from lms.models import (
     Certificate,
     Course,
     Enrolment,
+    EvaluationInvitation,
     Notification,
     Run,
     Session,
@@ -21,7 +22,7 @@ def table_counts():
     return {
         model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
         for model in (User, Centre, Course, Run, Session, Enrolment, Notification, Certificate,
-                      Survey, SurveyResponse)
+                      Survey, SurveyResponse, EvaluationInvitation)
     }
 
 
@@ -74,8 +75,11 @@ def test_demo_loads_once_and_then_changes_nothing(app, client):
     assert counts["Enrolment"] >= 10
     # the closed Razgrad run: three completed and got certificates, one missed a day
     assert counts["Certificate"] == 3
-    # a needs survey, open, with four organisations' answers
-    assert counts["Survey"] == 1 and counts["SurveyResponse"] == 4
+    # a needs survey, open, with four organisations' answers; the closed run's
+    # evaluation (copied from the short courses' template), answered by its four
+    # trainees and closed
+    assert counts["Survey"] == 3 and counts["SurveyResponse"] == 8
+    assert counts["EvaluationInvitation"] == 4
     certificate = db.session.scalar(sa.select(Certificate).limit(1))
     verified = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
     assert "Valid" in verified and certificate.serial.startswith("RAZ-")

@@ -28,7 +28,7 @@ def q(survey, kind):
 def form(survey, **changes):
     single, grid = q(survey, QuestionKind.SINGLE), q(survey, QuestionKind.GRID)
     data = {"organisation_name": "Family Help Ltd", "organisation_type": "ngo",
-            "county": "Razgrad", "settlement": "Razgrad", "team_roles": ["social_worker"],
+            "county": "Разград", "settlement": "Razgrad", "team_roles": ["social_worker"],
             f"q{single.id}": str(single.options[1].id),
             f"q{q(survey, QuestionKind.MULTIPLE).id}": [
                 str(o.id) for o in q(survey, QuestionKind.MULTIPLE).options[:2]],
@@ -55,7 +55,7 @@ def test_anyone_answers_once_per_browser_in_their_language(app, db, make_survey)
     assert sent.status_code == 302 and "/thanks" in sent.headers["Location"]
     assert responses(db) == 1
     stored = db.session.scalar(sa.select(SurveyResponse))
-    assert stored.language == "hu" and stored.county == "Razgrad" and stored.user_id is None
+    assert stored.language == "hu" and stored.county == "Разград" and stored.user_id is None
     again = client.get(f"/s/{survey.token}")
     assert "already answered" in again.get_data(as_text=True)
     # another browser (no cookie) may answer: it is another organisation
@@ -122,7 +122,7 @@ def test_answers_from_one_address_are_rate_limited(app, make_survey):
 
 def test_a_per_centre_link_counts_the_answer_for_that_centre(app, db, make_survey, make_centre):
     survey = make_survey()
-    centre = make_centre(name="Razgrad resource centre")
+    centre = make_centre(name="Razgrad resource centre", country="BG")
     client = browser(app)
     url = f"/s/{survey.token}?centre={centre.id}"
     assert "Razgrad resource centre" in client.get(url).get_data(as_text=True)
