@@ -100,8 +100,7 @@ def enrol(run_id: int):
 
 
 def _enrolled(enrolment: Enrolment):
-    position = waitlist_positions([enrolment]).get(enrolment.id)
-    flash(outcome_message(enrolment, position), "success")
+    flash(outcome_message(enrolment, enrolment.waitlist_position), "success")
     return redirect(url_for("enrolment.dashboard"))
 
 
