@@ -14,7 +14,7 @@ from lms.auth.services import find_user_by_email
 from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run, RunStatus
-from lms.enrolment import bp, services
+from lms.enrolment import bp, confirmations, services
 from lms.enrolment.forms import (
     CancelEnrolmentForm,
     CapacityForm,
@@ -131,21 +131,35 @@ def _enrol_with_answers(run: Run):
                            kept_until=participants.kept_until(programme))
 
 
-@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(enrolment_id: int):
+    """GET: what cancelling will do (who gets the seat) and the button; POST: cancel."""
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     if enrolment.user_id != current_user.id:
         abort(404)  # someone else's enrolment: not even its existence is told
     form = CancelEnrolmentForm()
-    if form.validate_on_submit() and perform(
-        lambda: services.cancel_enrolment(enrolment, current_user, utcnow(), form.reason.data or "")
-    ):
-        flash(
-            _("Your enrolment in %(course)s is cancelled.", course=enrolment.run.course.title),
-            "success",
-        )
-    return redirect(url_for("enrolment.dashboard"))
+    if request.method == "POST":
+        if form.validate_on_submit() and perform(
+            lambda: services.cancel_enrolment(enrolment, current_user, utcnow(),
+                                              form.reason.data or ""), form
+        ):
+            flash(_("Your enrolment in %(course)s is cancelled. We have sent you a "
+                    "confirmation by e-mail; you can enrol again on the course page while "
+                    "enrolment is open.", course=enrolment.run.course.title), "success")
+            return redirect(url_for("enrolment.dashboard"))
+        if not form.errors:
+            return redirect(url_for("enrolment.dashboard"))
+    waitlisted = enrolment.state == EnrolmentState.WAITLISTED
+    return render_template(
+        "_confirm.html", manage_nav=False, form=form, fields=["reason"],
+        heading=_("Leave the waitlist") if waitlisted else _("Cancel my place"),
+        subject=enrolment.run.course.title, back=url_for("enrolment.dashboard"),
+        action=url_for("enrolment.cancel", enrolment_id=enrolment.id),
+        button=_("Yes, cancel"), button_class="button-danger", warnings=[], names=[],
+        effects=confirmations.cancel_enrolment_effects(enrolment, by_trainee=True),
+        blocked=None if enrolment.state != EnrolmentState.CANCELLED
+        else _("This enrolment is already cancelled."))
 
 
 @bp.route("/my/")
@@ -333,16 +347,33 @@ def refuse(enrolment_id: int):
     )
 
 
-@bp.route("/manage/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@bp.route("/manage/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @require(is_admin)
 def cancel_for_trainee(enrolment_id: int):
-    return _with_reason(
-        enrolment_id,
-        lambda e, reason: services.cancel_enrolment(
-            e, current_user, utcnow(), reason, CancelKind.BY_ADMIN
-        ),
-        lambda e: _("The enrolment of %(name)s is cancelled.", name=e.user.full_name),
-    )
+    """GET: what cancelling will do (who is told, who gets the seat), the reason and the
+    button; POST: cancel."""
+    enrolment = _enrolment_for_admin(enrolment_id)
+    form = ReasonForm()
+    if request.method == "POST":
+        if form.validate_on_submit() and perform(
+            lambda: services.cancel_enrolment(enrolment, current_user, utcnow(),
+                                              form.reason.data, CancelKind.BY_ADMIN), form
+        ):
+            flash(_("The enrolment of %(name)s is cancelled; they are told by e-mail.",
+                    name=enrolment.user.full_name), "success")
+            return _back_to_roster(enrolment)
+    waitlisted = enrolment.state == EnrolmentState.WAITLISTED
+    return render_template(
+        "_confirm.html", form=form, fields=["reason"],
+        heading=_("Remove %(name)s from the waitlist", name=enrolment.user.full_name)
+        if waitlisted else _("Cancel the enrolment of %(name)s", name=enrolment.user.full_name),
+        subject=enrolment.run.course.title,
+        back=url_for("enrolment.roster", run_id=enrolment.run_id),
+        action=url_for("enrolment.cancel_for_trainee", enrolment_id=enrolment.id),
+        button=_("Cancel the enrolment"), button_class="button-danger", warnings=[], names=[],
+        effects=confirmations.cancel_enrolment_effects(enrolment, by_trainee=False),
+        blocked=None if enrolment.state != EnrolmentState.CANCELLED
+        else _("This enrolment is already cancelled."))
 
 
 @bp.route("/manage/enrolments/<int:enrolment_id>/move", methods=["POST"])
