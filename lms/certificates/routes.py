@@ -115,7 +115,9 @@ def issue_all(run_id: int):
         # All or nothing: a refusal rolls back every certificate of the run.
         done = perform(lambda: services.issue_all(run, current_user, run.today(utcnow())))
         if done:
-            flash(_("Certificates issued: %(count)d.", count=len(done.value)), "success")
+            flash(_("Certificates issued: %(count)d. Each trainee can download theirs from "
+                    "My trainings; the list below prints them all.", count=len(done.value)),
+                  "success")
     return redirect(url_for("certificates.run_certificates", run_id=run.id))
 
 

@@ -41,16 +41,18 @@ def outcome_message(enrolment: Enrolment, position: int | None) -> str:
     course = enrolment.run.course.title
     return {
         EnrolmentState.ENROLLED: _(
-            "You have a place in %(course)s. We have sent you the details with a calendar file.",
-            course=course,
+            "You have a place in %(course)s. We have sent the details with a calendar file "
+            "to %(email)s.",
+            course=course, email=enrolment.user.email,
         ),
         EnrolmentState.PENDING: _(
-            "Your enrolment in %(course)s awaits the centre's approval; "
-            "your seat is held meanwhile.",
-            course=course,
+            "Your enrolment in %(course)s awaits the centre's approval; your seat is held "
+            "meanwhile. We will tell you its decision by e-mail at %(email)s.",
+            course=course, email=enrolment.user.email,
         ),
         EnrolmentState.WAITLISTED: _(
-            "%(course)s is full: you are number %(position)d on the waitlist.",
+            "%(course)s is full: you are number %(position)d on the waitlist. If a seat "
+            "frees, it goes to the first in line, and we tell you by e-mail at once.",
             course=course,
             position=position or 0,
         ),
@@ -323,7 +325,8 @@ def approve(enrolment_id: int):
     if ConfirmForm().validate_on_submit() and perform(
         lambda: services.approve(enrolment, current_user)
     ):
-        flash(_("%(name)s is enrolled.", name=enrolment.user.full_name), "success")
+        flash(_("%(name)s is enrolled; they are told by e-mail, with a calendar file.",
+                name=enrolment.user.full_name), "success")
     return _back_to_roster(enrolment)
 
 
@@ -343,7 +346,8 @@ def refuse(enrolment_id: int):
     return _with_reason(
         enrolment_id,
         lambda e, reason: services.refuse(e, current_user, reason, utcnow()),
-        lambda e: _("The enrolment of %(name)s is refused.", name=e.user.full_name),
+        lambda e: _("The enrolment of %(name)s is refused; they are told by e-mail, with "
+                    "your reason, and the seat goes to the waitlist.", name=e.user.full_name),
     )
 
 

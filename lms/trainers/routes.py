@@ -44,7 +44,9 @@ def assignments(run_id: int):
         chosen = [db.get_or_404(Session, sid) for sid in form.sessions.data or []]
         if perform(lambda: services.assign_trainer(run, trainer, TrainerRole(form.role.data),
                                                    chosen), form):
-            flash(_("%(name)s is assigned to the run.", name=trainer.full_name), "success")
+            flash(_("%(name)s is assigned to the run; its sessions are now on their My "
+                    "sessions page, where they mark attendance.", name=trainer.full_name),
+                  "success")
             return redirect(url_for("trainers.assignments", run_id=run.id))
     return render_template("trainers/assignments.html", run=run, form=form,
                            assignments=services.run_assignments(run),
