@@ -112,15 +112,18 @@ def _worker(database_url: str, run_id: int, user_ids: list[int], barrier, result
     from lms.errors import DomainError
     from lms.extensions import db
 
-    errors = 0
+    errors, told = 0, {}
     with _app(database_url):
         db.session.execute(sa.text("SELECT 1"))  # connect before the start signal
         db.session.rollback()
         barrier.wait()
         for user_id in user_ids:
             try:
-                enrol(db.session.get(User, user_id), db.session.get(Run, run_id), utcnow())
+                enrolment = enrol(db.session.get(User, user_id), db.session.get(Run, run_id),
+                                  utcnow())
                 db.session.commit()
+                if enrolment.waitlist_position is not None:
+                    told[user_id] = enrolment.waitlist_position
             except DomainError:
                 db.session.rollback()
             except Exception as error:  # what the race must never produce
@@ -128,7 +131,7 @@ def _worker(database_url: str, run_id: int, user_ids: list[int], barrier, result
                 errors += 1
                 if errors <= 3:
                     print(f"worker error: {type(error).__name__}: {error}", file=sys.stderr)
-    results.put(errors)
+    results.put((errors, told))
 
 
 def race(database_url: str, run_id: int, user_ids: list[int], workers: int) -> dict:
@@ -145,18 +148,24 @@ def race(database_url: str, run_id: int, user_ids: list[int], workers: int) -> d
         process.start()
     barrier.wait()
     started = time.perf_counter()
-    errors = sum(results.get(timeout=300) for _ in processes)
+    errors, told = 0, {}
+    for _ in processes:
+        worker_errors, worker_told = results.get(timeout=300)
+        errors += worker_errors
+        told.update(worker_told)
     elapsed = time.perf_counter() - started
     for process in processes:
         process.join(timeout=60)
     return {
-        **count(database_url, run_id),
+        **count(database_url, run_id, told),
         "errors": errors,
         "attempts_per_s": round(len(user_ids) / elapsed, 1),
     }
 
 
-def count(database_url: str, run_id: int) -> dict:
+def count(database_url: str, run_id: int, told: dict[int, int] | None = None) -> dict:
+    """What the database holds; `positions_told_ok`: each waitlisted trainee was told
+    the position they hold now (nobody left the line during the race)."""
     from lms.courses.models import Run
     from lms.enrolment.models import Enrolment, EnrolmentState
     from lms.enrolment.queries import waitlist_positions
@@ -165,12 +174,15 @@ def count(database_url: str, run_id: int) -> dict:
     with _app(database_url):
         rows = list(db.session.scalars(sa.select(Enrolment).where(Enrolment.run_id == run_id)))
         by_state = {state: [e for e in rows if e.state == state] for state in EnrolmentState}
-        positions = sorted(waitlist_positions(rows).values())
+        held = waitlist_positions(rows)
+        positions = sorted(held.values())
+        held_by_user = {e.user_id: held[e.id] for e in rows if e.id in held}
         result = {
             "enrolled": len(by_state[EnrolmentState.ENROLLED]),
             "waitlisted": len(by_state[EnrolmentState.WAITLISTED]),
             "seats_counted": db.session.get(Run, run_id).enrolled_count,
             "positions_ok": positions == list(range(1, len(positions) + 1)),
+            "positions_told_ok": told is None or told == held_by_user,
         }
     return result
 
@@ -186,7 +198,8 @@ def main() -> None:
     result = race(args.database_url, run_id, user_ids, args.workers)
     print(
         f"workers={args.workers} seats_counted={result['seats_counted']} "
-        f"waitlist_positions_gap_free={result['positions_ok']}"
+        f"waitlist_positions_gap_free={result['positions_ok']} "
+        f"positions_told_true={result['positions_told_ok']}"
     )
     print(
         f"enrolled={result['enrolled']} waitlisted={result['waitlisted']} "

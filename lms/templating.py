@@ -12,7 +12,7 @@ from flask_babel import format_date, format_decimal, get_locale, get_timezone
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from lms.clock import as_utc
+from lms.clock import as_utc, utcnow
 from lms.i18n import LANGUAGE_NAMES
 from lms.i18n import gettext as _
 
@@ -142,5 +142,5 @@ def init_app(app: Flask) -> None:
         return {"logout_form": FlaskForm(formdata=None)} if has_request_context() else {}
 
     app.jinja_env.globals.update(
-        url_with=url_with, get_locale=get_locale, LANGUAGE_NAMES=LANGUAGE_NAMES
+        url_with=url_with, get_locale=get_locale, LANGUAGE_NAMES=LANGUAGE_NAMES, utcnow=utcnow
     )

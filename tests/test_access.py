@@ -133,6 +133,7 @@ ROUTES = [
     ("POST", "/manage/runs/{run_id}/sessions", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/runs/{run_id}/publish", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/runs/{run_id}/cancel", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/runs/{run_id}/cancel", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/sessions/{session_id}/edit", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/sessions/{session_id}/edit", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/sessions/{session_id}/remove", (LOGIN, 403, 403, 302)),
@@ -145,6 +146,8 @@ ROUTES = [
     ("GET", "/runs/{published_run_id}/enrol", (LOGIN, 302, 302, 302)),
     ("POST", "/runs/{run_id}/enrol", (LOGIN, 404, 404, 404)),  # a draft run
     ("POST", "/enrolments/{own_enrolment_id}/cancel", (LOGIN, 302, 404, 404)),
+    ("GET", "/enrolments/{own_enrolment_id}/cancel", (LOGIN, 200, 404, 404)),
+    ("GET", "/enrolments/{other_enrolment_id}/cancel", (LOGIN, 404, 404, 404)),
     ("POST", "/my/answers/{participant_data_id}/withdraw-consent", (LOGIN, 404, 404, 404)),
     ("POST", "/enrolments/{other_enrolment_id}/cancel", (LOGIN, 404, 404, 404)),
     ("GET", "/manage/runs/{published_run_id}/roster", (LOGIN, 403, 403, 200)),
@@ -153,7 +156,9 @@ ROUTES = [
     ("POST", "/manage/runs/{published_run_id}/capacity", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/enrolments/{pending_enrolment_id}/approve", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/enrolments/{pending_enrolment_id}/refuse", (LOGIN, 403, 403, 302)),
-    ("POST", "/manage/enrolments/{other_enrolment_id}/cancel", (LOGIN, 403, 403, 302)),
+    # no reason given: the confirmation page again, the error beside the field
+    ("POST", "/manage/enrolments/{other_enrolment_id}/cancel", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/enrolments/{other_enrolment_id}/cancel", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/enrolments/{other_enrolment_id}/move", (LOGIN, 403, 403, 302)),
     ("GET", "/trainer/sessions", (LOGIN, 403, 200, 403)),
     ("GET", "/trainer/runs", (LOGIN, 403, 200, 403)),
@@ -187,6 +192,7 @@ ROUTES = [
     ("GET", "/manage/runs/{published_run_id}/trainers", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/runs/{published_run_id}/trainers", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/assignments/{assignment_id}/remove", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/assignments/{assignment_id}/remove", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/runs/{published_run_id}/certificates", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/runs/{closed_run_id}/certificates/issue-all", (LOGIN, 403, 403, 302)),
     ("GET", "/manage/runs/{closed_run_id}/certificates/issue-all", (LOGIN, 403, 403, 200)),
@@ -200,7 +206,8 @@ ROUTES = [
      (LOGIN, 403, 403, 404)),
     # a run not yet closed has no pack: back to the run's page, which says why
     ("GET", "/manage/runs/{published_run_id}/evidence-pack.zip", (LOGIN, 403, 403, 302)),
-    ("POST", "/manage/certificates/{certificate_id}/revoke", (LOGIN, 403, 403, 302)),
+    ("POST", "/manage/certificates/{certificate_id}/revoke", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/certificates/{certificate_id}/revoke", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/certificates/{certificate_id}/reissue", (LOGIN, 403, 403, 302)),
     ("GET", "/certificates/{certificate_id}.pdf", (LOGIN, 200, 404, 200)),
     ("GET", "/certificates/{other_certificate_id}.pdf", (LOGIN, 404, 404, 200)),
@@ -221,6 +228,7 @@ ROUTES = [
     ("GET", "/manage/outbox", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/outbox/{notification_id}/resend", (LOGIN, 403, 403, 302)),
     ("POST", "/manage/outbox/resend-failing", (LOGIN, 403, 403, 302)),
+    ("GET", "/manage/outbox/resend-failing", (LOGIN, 403, 403, 200)),
     # exports made by the job worker; the world's job is its administrator's, still queued
     ("GET", "/manage/exports/", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/exports/audit-log", (LOGIN, 403, 403, 302)),

@@ -57,6 +57,8 @@ PAGES = (
     "/sessions/{session}/attendance",
     "/sessions/{session}/sign-in-sheet.pdf",
     "/certificates/{certificate}.pdf",
+    "/manage/certificates/{certificate}/revoke",
+    "/manage/runs/{run}/cancel",
 )
 
 

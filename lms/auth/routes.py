@@ -57,13 +57,18 @@ def register():
                 messages.send_account_exists(existing)
 
         if perform(operation, form):
+            # The same page whether or not the address has an account; it names the
+            # address typed (kept in the signed cookie, not in the URL or the logs).
+            session["inbox_email"] = services.normalise_email(form.email.data)
             return redirect(url_for("auth.check_inbox"))
     return render_template("auth/register.html", form=form)
 
 
 @bp.route("/register/check-your-inbox")
 def check_inbox():
-    return render_template("auth/check_inbox.html")
+    return render_template(
+        "auth/check_inbox.html", email=session.get("inbox_email"),
+        hours=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600)
 
 
 @bp.route("/register/confirm/<token>")

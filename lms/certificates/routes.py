@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from lms.audit.services import DOWNLOAD, record_event
 from lms.auth.permissions import is_admin, require
 from lms.certificates import bp, services
-from lms.certificates.models import Certificate, Transcript
+from lms.certificates.models import Certificate, CertificateStatus, Transcript
 from lms.certificates.points import PointsPeriod, points_by_period
 from lms.clock import today_at, utcnow
 from lms.courses.forms import ConfirmForm
@@ -71,7 +71,6 @@ def run_certificates(run_id: int):
         certificates=services.run_certificates(run),
         missing=missing,
         confirm_form=ConfirmForm(),
-        reason_form=ReasonForm(),
     )
 
 
@@ -116,7 +115,9 @@ def issue_all(run_id: int):
         # All or nothing: a refusal rolls back every certificate of the run.
         done = perform(lambda: services.issue_all(run, current_user, run.today(utcnow())))
         if done:
-            flash(_("Certificates issued: %(count)d.", count=len(done.value)), "success")
+            flash(_("Certificates issued: %(count)d. Each trainee can download theirs from "
+                    "My trainings; the list below prints them all.", count=len(done.value)),
+                  "success")
     return redirect(url_for("certificates.run_certificates", run_id=run.id))
 
 
@@ -148,19 +149,37 @@ def bulk_print(run_id: int):
     return _pdf(data, filename)
 
 
-@bp.route("/manage/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@bp.route("/manage/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])
 @require(is_admin)
 def revoke(certificate_id: int):
+    """GET: what revoking changes, the reason and the button; POST: revoke."""
     certificate = db.get_or_404(Certificate, certificate_id)
+    run_id = certificate.enrolment.run_id
     form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Give the reason for revoking."), "error")
-    else:
-        _apply(
-            lambda: services.revoke(certificate, current_user, form.reason.data),
-            _("Certificate %(serial)s is revoked.", serial=certificate.serial),
-        )
-    return redirect(url_for("certificates.run_certificates", run_id=certificate.enrolment.run_id))
+    if request.method == "POST" and form.validate_on_submit():
+        if perform(lambda: services.revoke(certificate, current_user, form.reason.data), form):
+            flash(_("Certificate %(serial)s is revoked: its verification page says so from "
+                    "now on. You can now reissue it with a new serial.",
+                    serial=certificate.serial), "success")
+            return redirect(url_for("certificates.run_certificates", run_id=run_id))
+    name = certificate.enrolment.user.full_name
+    return render_template(
+        "_confirm.html", form=form, fields=["reason"],
+        heading=_("Revoke certificate %(serial)s", serial=certificate.serial),
+        subject=certificate.enrolment.run.course.title,
+        back=url_for("certificates.run_certificates", run_id=run_id),
+        action=url_for("certificates.revoke", certificate_id=certificate.id),
+        button=_("Revoke the certificate"), button_class="button-danger", warnings=[], names=[],
+        effects=[
+            _("The certificate %(serial)s of %(name)s becomes revoked: anyone who checks its "
+              "code or QR is told so, with your reason, from now on.",
+              serial=certificate.serial, name=name),
+            _("Its PDF and facts stay on record, unchanged; a revocation cannot be undone."),
+            _("You can then issue %(name)s a new certificate, with a new serial that points "
+              "back to this one.", name=name),
+        ],
+        blocked=None if certificate.status == CertificateStatus.VALID
+        else _("Only a valid certificate can be revoked."))
 
 
 @bp.route("/manage/certificates/<int:certificate_id>/reissue", methods=["POST"])

@@ -104,17 +104,16 @@ def tell_about(
     approved: bool = False,
     on_behalf: bool = False,
     had_place: bool = False,
+    position: int | None = None,
 ) -> None:
     """Queue the news of `enrolment` reaching `state`, with an invitation once they have a
     place, and its cancellation when a place they had (`had_place`) is cancelled.
 
-    `on_behalf`: an administrator gave the place without the trainee asking.
+    `on_behalf`: an administrator gave the place without the trainee asking;
+    `position`: the waitlist position already counted (else it is counted here).
     """
-    position = (
-        waitlist_positions([enrolment]).get(enrolment.id)
-        if state == EnrolmentState.WAITLISTED
-        else None
-    )
+    if position is None and state == EnrolmentState.WAITLISTED:
+        position = waitlist_positions([enrolment]).get(enrolment.id)
 
     def render():
         facts = _facts(enrolment)  # here, so that dates read in the recipient's language

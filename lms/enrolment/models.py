@@ -64,6 +64,9 @@ class Enrolment(db.Model):
         str_enum(CancelKind, "cancel_kind"), nullable=True
     )
     cancel_reason: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
+    # Not stored: the waitlist position counted when enrolment.services.enrol() put
+    # this enrolment in line, in that transaction (what the trainee is told).
+    waitlist_position = None
 
     run: Mapped["Run"] = relationship()  # noqa: F821
     user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821

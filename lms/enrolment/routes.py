@@ -14,7 +14,7 @@ from lms.auth.services import find_user_by_email
 from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run, RunStatus
-from lms.enrolment import bp, services
+from lms.enrolment import bp, confirmations, services
 from lms.enrolment.forms import (
     CancelEnrolmentForm,
     CapacityForm,
@@ -42,16 +42,18 @@ def outcome_message(enrolment: Enrolment, position: int | None) -> str:
     course = enrolment.run.course.title
     return {
         EnrolmentState.ENROLLED: _(
-            "You have a place in %(course)s. We have sent you the details with a calendar file.",
-            course=course,
+            "You have a place in %(course)s. We have sent the details with a calendar file "
+            "to %(email)s.",
+            course=course, email=enrolment.user.email,
         ),
         EnrolmentState.PENDING: _(
-            "Your enrolment in %(course)s awaits the centre's approval; "
-            "your seat is held meanwhile.",
-            course=course,
+            "Your enrolment in %(course)s awaits the centre's approval; your seat is held "
+            "meanwhile. We will tell you its decision by e-mail at %(email)s.",
+            course=course, email=enrolment.user.email,
         ),
         EnrolmentState.WAITLISTED: _(
-            "%(course)s is full: you are number %(position)d on the waitlist.",
+            "%(course)s is full: you are number %(position)d on the waitlist. If a seat "
+            "frees, it goes to the first in line, and we tell you by e-mail at once.",
             course=course,
             position=position or 0,
         ),
@@ -101,8 +103,7 @@ def enrol(run_id: int):
 
 
 def _enrolled(enrolment: Enrolment):
-    position = waitlist_positions([enrolment]).get(enrolment.id)
-    flash(outcome_message(enrolment, position), "success")
+    flash(outcome_message(enrolment, enrolment.waitlist_position), "success")
     return redirect(url_for("enrolment.dashboard"))
 
 
@@ -133,21 +134,35 @@ def _enrol_with_answers(run: Run):
                            kept_until=participants.kept_until(programme))
 
 
-@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(enrolment_id: int):
+    """GET: what cancelling will do (who gets the seat) and the button; POST: cancel."""
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     if enrolment.user_id != current_user.id:
         abort(404)  # someone else's enrolment: not even its existence is told
     form = CancelEnrolmentForm()
-    if form.validate_on_submit() and perform(
-        lambda: services.cancel_enrolment(enrolment, current_user, utcnow(), form.reason.data or "")
-    ):
-        flash(
-            _("Your enrolment in %(course)s is cancelled.", course=enrolment.run.course.title),
-            "success",
-        )
-    return redirect(url_for("enrolment.dashboard"))
+    if request.method == "POST":
+        if form.validate_on_submit() and perform(
+            lambda: services.cancel_enrolment(enrolment, current_user, utcnow(),
+                                              form.reason.data or ""), form
+        ):
+            flash(_("Your enrolment in %(course)s is cancelled. We have sent you a "
+                    "confirmation by e-mail; you can enrol again on the course page while "
+                    "enrolment is open.", course=enrolment.run.course.title), "success")
+            return redirect(url_for("enrolment.dashboard"))
+        if not form.errors:
+            return redirect(url_for("enrolment.dashboard"))
+    waitlisted = enrolment.state == EnrolmentState.WAITLISTED
+    return render_template(
+        "_confirm.html", manage_nav=False, form=form, fields=["reason"],
+        heading=_("Leave the waitlist") if waitlisted else _("Cancel my place"),
+        subject=enrolment.run.course.title, back=url_for("enrolment.dashboard"),
+        action=url_for("enrolment.cancel", enrolment_id=enrolment.id),
+        button=_("Yes, cancel"), button_class="button-danger", warnings=[], names=[],
+        effects=confirmations.cancel_enrolment_effects(enrolment, by_trainee=True),
+        blocked=None if enrolment.state != EnrolmentState.CANCELLED
+        else _("This enrolment is already cancelled."))
 
 
 @bp.route("/my/")
@@ -312,7 +327,8 @@ def approve(enrolment_id: int):
     if ConfirmForm().validate_on_submit() and perform(
         lambda: services.approve(enrolment, current_user)
     ):
-        flash(_("%(name)s is enrolled.", name=enrolment.user.full_name), "success")
+        flash(_("%(name)s is enrolled; they are told by e-mail, with a calendar file.",
+                name=enrolment.user.full_name), "success")
     return _back_to_roster(enrolment)
 
 
@@ -332,20 +348,38 @@ def refuse(enrolment_id: int):
     return _with_reason(
         enrolment_id,
         lambda e, reason: services.refuse(e, current_user, reason, utcnow()),
-        lambda e: _("The enrolment of %(name)s is refused.", name=e.user.full_name),
+        lambda e: _("The enrolment of %(name)s is refused; they are told by e-mail, with "
+                    "your reason, and the seat goes to the waitlist.", name=e.user.full_name),
     )
 
 
-@bp.route("/manage/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@bp.route("/manage/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @require(is_admin)
 def cancel_for_trainee(enrolment_id: int):
-    return _with_reason(
-        enrolment_id,
-        lambda e, reason: services.cancel_enrolment(
-            e, current_user, utcnow(), reason, CancelKind.BY_ADMIN
-        ),
-        lambda e: _("The enrolment of %(name)s is cancelled.", name=e.user.full_name),
-    )
+    """GET: what cancelling will do (who is told, who gets the seat), the reason and the
+    button; POST: cancel."""
+    enrolment = _enrolment_for_admin(enrolment_id)
+    form = ReasonForm()
+    if request.method == "POST":
+        if form.validate_on_submit() and perform(
+            lambda: services.cancel_enrolment(enrolment, current_user, utcnow(),
+                                              form.reason.data, CancelKind.BY_ADMIN), form
+        ):
+            flash(_("The enrolment of %(name)s is cancelled; they are told by e-mail.",
+                    name=enrolment.user.full_name), "success")
+            return _back_to_roster(enrolment)
+    waitlisted = enrolment.state == EnrolmentState.WAITLISTED
+    return render_template(
+        "_confirm.html", form=form, fields=["reason"],
+        heading=_("Remove %(name)s from the waitlist", name=enrolment.user.full_name)
+        if waitlisted else _("Cancel the enrolment of %(name)s", name=enrolment.user.full_name),
+        subject=enrolment.run.course.title,
+        back=url_for("enrolment.roster", run_id=enrolment.run_id),
+        action=url_for("enrolment.cancel_for_trainee", enrolment_id=enrolment.id),
+        button=_("Cancel the enrolment"), button_class="button-danger", warnings=[], names=[],
+        effects=confirmations.cancel_enrolment_effects(enrolment, by_trainee=False),
+        blocked=None if enrolment.state != EnrolmentState.CANCELLED
+        else _("This enrolment is already cancelled."))
 
 
 @bp.route("/manage/enrolments/<int:enrolment_id>/move", methods=["POST"])

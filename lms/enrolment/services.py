@@ -230,6 +230,7 @@ def enrol(user: User, run: Run, now: datetime, by: User | None = None) -> Enrolm
         )
     _refuse_clash(user, run)
 
+    _lock_waitlist(run)
     if enrolment is None:
         # The unique (run, user) constraint stops a double click racing itself.
         enrolment = Enrolment(run=run, user=user, state=EnrolmentState.CANCELLED, created_at=now)
@@ -246,7 +247,7 @@ def enrol(user: User, run: Run, now: datetime, by: User | None = None) -> Enrolm
         )
         values = {"waitlisted_at": None}
     else:
-        to, values = EnrolmentState.WAITLISTED, {"waitlisted_at": now}
+        to, values = EnrolmentState.WAITLISTED, {"waitlisted_at": _place_in_line(run, now)}
     reason = _("Enrolled by %(name)s", name=by.full_name) if by_admin else ""
     values.update(cancelled_at=None, cancelled_by_id=None, cancel_kind=None, cancel_reason="")
     if first_time:
@@ -266,8 +267,47 @@ def enrol(user: User, run: Run, now: datetime, by: User | None = None) -> Enrolm
             db.session.flush()
     elif not _move(enrolment, to, by or user, reason, **values):
         raise _changed_meanwhile()
-    messages.tell_about(enrolment, to, on_behalf=by_admin)
+    # Counted under the run's lock, in this transaction: the number told now (on the
+    # page and in the e-mail) stays true until someone ahead leaves the line.
+    enrolment.waitlist_position = (
+        waitlist_positions([enrolment]).get(enrolment.id)
+        if to == EnrolmentState.WAITLISTED else None
+    )
+    messages.tell_about(enrolment, to, on_behalf=by_admin,
+                        position=enrolment.waitlist_position)
     return enrolment
+
+
+def _lock_waitlist(run: Run) -> None:
+    """Serialise the enrolments of `run` until this transaction ends, so that places in
+    line are taken one at a time and each counts everyone before it.
+
+    PostgreSQL: the run's row is locked (SELECT ... FOR NO KEY UPDATE, the lock the
+    seat UPDATE takes, which a full run's UPDATE would not: it matches no row), before
+    this transaction writes anything, so two enrolments never wait for each other.
+    SQLite ignores FOR UPDATE; an UPDATE of nothing takes the database's write lock,
+    which a second writer waits for (busy_timeout) before it reads anything (as
+    trainers.services.lock_trainers).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(Run.id).where(Run.id == run.id).with_for_update(key_share=True))
+    else:
+        table = Run.__table__
+        db.session.connection().execute(
+            sa.update(table).where(sa.false()).values(id=table.c.id))
+
+
+def _place_in_line(run: Run, now: datetime) -> datetime:
+    """When a new waitlist entry joins the line: `now`, but never before the last one in
+    line. `now` was read before the lock was granted, so a request that waited for it
+    may carry an earlier instant than the one that went first; FIFO order is the order
+    in which the lock was granted (a microsecond after the last entry at most)."""
+    last = db.session.scalar(
+        sa.select(sa.func.max(Enrolment.waitlisted_at)).where(
+            Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.WAITLISTED)
+    )
+    return now if last is None or now > last else last + timedelta(microseconds=1)
 
 
 def promote_from_waitlist(run: Run) -> list[Enrolment]:

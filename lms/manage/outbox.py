@@ -56,11 +56,26 @@ def resend_message(notification_id: int):
     return _back()
 
 
-@bp.route("/outbox/resend-failing", methods=["POST"])
+@bp.route("/outbox/resend-failing", methods=["GET", "POST"])
 def resend_failing():
+    """GET: how many messages will be sent again, and the button; POST: queue them."""
+    centre_id = scoped_centre_id(current_user)
+    if request.method == "GET":
+        count = outbox.count_failing(centre_id)
+        return render_template(
+            "_confirm.html", heading=_("Resend all failing and unsent messages"),
+            subject=_("Outbox"), back=url_for("manage.outbox_list"),
+            action=url_for("manage.resend_failing"), form=ConfirmForm(),
+            button=_("Resend them"), warnings=[], names=[],
+            effects=[ngettext("%(num)d message is sent again on the mail worker's next pass.",
+                              "%(num)d messages are sent again on the mail worker's next pass.",
+                              count),
+                     _("Each is tried again as if new; who resent it is in the audit log.")],
+            blocked=None if count else _("No message is failing or unsent."))
     if ConfirmForm().validate_on_submit():
-        done = perform(lambda: outbox.resend_all_failing(scoped_centre_id(current_user)))
+        done = perform(lambda: outbox.resend_all_failing(centre_id))
         if done:
-            flash(ngettext("%(num)d message will be sent again.",
-                           "%(num)d messages will be sent again.", done.value), "success")
+            flash(ngettext("%(num)d message will be sent again on the mail worker's next pass.",
+                           "%(num)d messages will be sent again on the mail worker's next pass.",
+                           done.value), "success")
     return _back()

@@ -23,6 +23,7 @@ from lms.courses.models import (
     Session,
     minutes_to_hours,
 )
+from lms.enrolment import confirmations
 from lms.enrolment import services as enrolments
 from lms.extensions import db
 from lms.formtools import YEAR_MAX, YEAR_MIN, int_arg, options
@@ -149,12 +150,11 @@ def run(run_id: int):
     return _render_run(run, SessionForm(formdata=None))
 
 
-def _render_run(run: Run, session_form: SessionForm, cancel_form: CancelRunForm | None = None):
+def _render_run(run: Run, session_form: SessionForm):
     return render_template(
         "manage/run.html",
         run=run,
         session_form=session_form,
-        cancel_form=cancel_form or CancelRunForm(formdata=None),
         confirm_form=ConfirmForm(),
         problems=services.publish_problems(run) if run.status == RunStatus.DRAFT else [],
     )
@@ -231,17 +231,26 @@ def publish_run(run_id: int):
     return redirect(url_for("manage.run", run_id=run.id))
 
 
-@bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
+@bp.route("/runs/<int:run_id>/cancel", methods=["GET", "POST"])
 def cancel_run(run_id: int):
+    """GET: who will be told, in numbers, the reason and the button; POST: cancel."""
     run = db.get_or_404(Run, run_id)
     form = CancelRunForm()
-    if form.validate_on_submit():
+    if request.method == "POST" and form.validate_on_submit():
         if perform(
             lambda: enrolments.cancel_run_and_enrolments(
                 run, current_user, form.reason.data, utcnow()
             ),
             form,
         ):
-            flash(_("The run is cancelled. It stays on record with its enrolments."), "success")
+            flash(_("The run is cancelled. It stays on record with its enrolments; everyone "
+                    "in it is told by e-mail on the mail worker's next pass."), "success")
             return redirect(url_for("manage.run", run_id=run.id))
-    return _render_run(run, SessionForm(formdata=None), cancel_form=form)
+    return render_template(
+        "_confirm.html", heading=_("Cancel the run"), subject=run.course.title,
+        back=url_for("manage.run", run_id=run.id),
+        action=url_for("manage.cancel_run", run_id=run.id), form=form, fields=["reason"],
+        button=_("Cancel the run"), button_class="button-danger", warnings=[], names=[],
+        effects=confirmations.cancel_run_effects(run),
+        blocked=None if run.status in (RunStatus.DRAFT, RunStatus.PUBLISHED)
+        else _("Only a draft or published run can be cancelled."))

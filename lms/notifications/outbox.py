@@ -58,15 +58,22 @@ def resend(notification: Notification) -> None:
     db.session.flush()
 
 
+def _failing(stmt, centre_id: int | None):
+    stmt = stmt.where(Notification.state.in_((OutboxState.FAILING, OutboxState.NO_SERVER)))
+    if centre_id is not None:
+        stmt = stmt.where(Notification.centre_id == centre_id)
+    return stmt
+
+
+def count_failing(centre_id: int | None) -> int:
+    """How many messages `resend_all_failing(centre_id)` would queue again."""
+    return db.session.scalar(_failing(sa.select(sa.func.count(Notification.id)), centre_id))
+
+
 def resend_all_failing(centre_id: int | None) -> int:
     """Queue again every failing or unsent (no mail server) message; returns how many.
     Through the ORM, one by one, so that each is in the audit log with who resent it."""
-    stmt = sa.select(Notification).where(
-        Notification.state.in_((OutboxState.FAILING, OutboxState.NO_SERVER))
-    )
-    if centre_id is not None:
-        stmt = stmt.where(Notification.centre_id == centre_id)
-    messages = db.session.scalars(stmt).all()
+    messages = db.session.scalars(_failing(sa.select(Notification), centre_id)).all()
     for notification in messages:
         resend(notification)
     return len(messages)

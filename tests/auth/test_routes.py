@@ -39,6 +39,9 @@ def test_registration_confirms_the_address_then_logs_in(client, db):
     response = client.submit("/register", REGISTRATION, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Check your inbox" in html and "Log out" not in html
+    # where the e-mail went and how long its link works
+    assert ("We have sent an e-mail to erzsebet.szucs@example.org. Open the link in it within "
+            "48 hours") in html
     user = db.session.scalar(sa.select(User))
     assert user.email == "erzsebet.szucs@example.org"
     assert user.role == Role.TRAINEE and user.email_confirmed_at is None

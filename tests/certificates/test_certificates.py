@@ -223,3 +223,25 @@ def test_bulk_print_pages_are_the_valid_certificates_as_issued(client, auth, db,
     assert again.serial in texts[0] and first["Szőke Tünde"].serial not in "".join(texts)
     issued = [again, first["Мария Петрова"]]
     assert texts == [PdfReader(io.BytesIO(c.pdf)).pages[0].extract_text() for c in issued]
+
+
+def test_revoking_first_says_what_it_changes_then_asks_the_reason(client, auth, db, closed_run):
+    run, admin, (maria, _tunde, _ivan) = closed_run()
+    certificate = services.issue_certificate(maria, admin, TODAY)
+    db.session.commit()
+    auth.login(admin)
+    page = f"/manage/certificates/{certificate.id}/revoke"
+    listing = client.get(f"/manage/runs/{run.id}/certificates").get_data(as_text=True)
+    assert f'href="{page}"' in listing
+    confirm = client.get(page).get_data(as_text=True)
+    assert f"The certificate {certificate.serial} of Мария Петрова becomes revoked" in confirm
+    assert 'name="reason"' in confirm
+    refused = client.submit(page, {"reason": ""}, page=page).get_data(as_text=True)
+    assert 'id="reason-error"' in refused
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.VALID  # looking and a missing reason: no change
+    done = client.submit(page, {"reason": "Elírt név"}, page=page, follow_redirects=True)
+    assert "You can now reissue it with a new serial." in done.get_data(as_text=True)
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.REVOKED
+    assert "Only a valid certificate can be revoked." in client.get(page).get_data(as_text=True)

@@ -72,6 +72,7 @@ def test_trainee_registers_enrols_and_the_waitlist_moves_up(
     assert first.locator("html").get_attribute("lang") == language
     # The address is confirmed from the e-mail's link (read from the outbox).
     if "/register" in first.url and "check-your-inbox" in first.url:
+        assert email in first.inner_text("main")  # where the link went, and for how long
         first.goto(outbox_link(email, "confirm_email"))
     assert "/register" not in first.url, first.inner_text("main")
 
@@ -94,8 +95,9 @@ def test_trainee_registers_enrols_and_the_waitlist_moves_up(
     assert first.url.endswith("/my/")
     assert tr(
         language,
-        "You have a place in %(course)s. We have sent you the details with a calendar file.",
-        course=short.title,
+        "You have a place in %(course)s. We have sent the details with a calendar file "
+        "to %(email)s.",
+        course=short.title, email=email,
     ) in flash_text(first)
 
     # The second trainee logs in and can only join the waitlist (capacity 1).
@@ -108,7 +110,8 @@ def test_trainee_registers_enrols_and_the_waitlist_moves_up(
         button.click()
     assert tr(
         language,
-        "%(course)s is full: you are number %(position)d on the waitlist.",
+        "%(course)s is full: you are number %(position)d on the waitlist. If a seat "
+        "frees, it goes to the first in line, and we tell you by e-mail at once.",
         course=short.title,
         position=1,
     ) in flash_text(waiting)
@@ -127,13 +130,18 @@ def test_trainee_registers_enrols_and_the_waitlist_moves_up(
         .filter(Enrolment.run_id == run.id, Enrolment.user_id != second.id)
         .one()
     )
+    # ... the next page first says the seat goes to the one waiting ...
+    with first.expect_navigation():
+        first.locator(f'main a[href="/enrolments/{anna.id}/cancel"]').click()
+    assert second.full_name in first.locator(".effects").inner_text()
     cancel = first.locator(f'form[action="/enrolments/{anna.id}/cancel"]')
-    cancel.locator("xpath=ancestor::details/summary").click()
     cancel.locator("textarea[name=reason]").fill("Nem tudok elmenni.")
     with first.expect_navigation():
         cancel.locator("button[type=submit]").click()
     assert tr(
-        language, "Your enrolment in %(course)s is cancelled.", course=short.title
+        language, "Your enrolment in %(course)s is cancelled. We have sent you a "
+        "confirmation by e-mail; you can enrol again on the course page while enrolment is "
+        "open.", course=short.title
     ) in flash_text(first)
 
     # ... and the second is promoted at once, as her My trainings says.
@@ -264,7 +272,8 @@ def test_admin_closes_run_issues_prints_and_revokes(
         page.locator(f'main a[href="/manage/runs/{run.id}/certificates/issue-all"]').click()
     assert page.locator(".effects li").count() == 4
     submit_form(page, f"/manage/runs/{run.id}/certificates/issue-all")
-    assert tr(language, "Certificates issued: %(count)d.", count=3) in flash_text(page)
+    assert tr(language, "Certificates issued: %(count)d. Each trainee can download theirs "
+              "from My trainings; the list below prints them all.", count=3) in flash_text(page)
 
     # The bulk PDF, fetched with the administrator's cookies, names everyone.
     href = page.locator(f'a[href="/manage/runs/{run.id}/certificates.pdf"]').get_attribute("href")
@@ -303,10 +312,11 @@ def test_admin_closes_run_issues_prints_and_revokes(
     # Revoked with a reason, the same address says so.
     page.goto(f"/manage/runs/{run.id}/certificates")
     row = page.locator("tbody tr", has_text="Szőke Tünde")
-    row.locator("details summary").click()
-    row.locator("textarea[name=reason]").fill("Hibás születési név")
+    with page.expect_navigation():  # first what revoking changes, then the reason
+        row.locator("a[href*='/revoke']").click()
+    page.locator("textarea[name=reason]").fill("Hibás születési név")
     with page.expect_navigation():
-        row.locator("form[action*='/revoke'] button[type=submit]").click()
+        page.locator("form[action*='/revoke'] button[type=submit]").click()
     assert "badge-cancelled" in page.locator("tbody tr", has_text="Szőke Tünde").inner_html()
 
     verify.goto(link)

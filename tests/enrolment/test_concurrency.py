@@ -23,6 +23,7 @@ def test_racing_processes_never_overbook(app, database_url, seats, attempts):
     assert result["seats_counted"] == seats
     assert result["waitlisted"] == attempts - seats
     assert result["positions_ok"]  # waitlist positions 1..n, unique, no gaps
+    assert result["positions_told_ok"]  # and each trainee was told the one they hold
 
 
 def test_capacity_lowered_while_trainees_take_places_says_so(app, db, make_run):

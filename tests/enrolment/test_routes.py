@@ -77,15 +77,22 @@ def test_trainee_cancels_and_the_next_one_is_promoted(client, auth, db, make_use
     queued = services.enrol(waiting, run, NOW)
     db.session.commit()
     auth.login(holder)
+    assert f'href="/enrolments/{held.id}/cancel"' in text(client.get("/my/"))
+    # First what cancelling does: the seat goes to the first in line, named.
+    confirm = text(client.get(f"/enrolments/{held.id}/cancel"))
+    assert "You give up your place" in confirm
+    assert f"The seat goes at once to {waiting.full_name}, first of 1 on the waitlist" in confirm
+    db.session.refresh(held)
+    assert held.state == EnrolmentState.ENROLLED  # looking changes nothing
     html = text(
         client.submit(
             f"/enrolments/{held.id}/cancel",
             {"reason": "Beteg vagyok"},
-            page="/my/",
+            page=f"/enrolments/{held.id}/cancel",
             follow_redirects=True,
         )
     )
-    assert "is cancelled" in html
+    assert "is cancelled. We have sent you a confirmation by e-mail" in html
     db.session.refresh(queued)
     assert queued.state == EnrolmentState.ENROLLED
     auth.logout()
@@ -99,6 +106,7 @@ def test_a_trainee_cannot_cancel_someone_elses_enrolment(client, auth, db, make_
     db.session.commit()
     auth.login(make_user())
     assert client.submit(f"/enrolments/{other.id}/cancel", page="/my/").status_code == 404
+    assert client.get(f"/enrolments/{other.id}/cancel").status_code == 404
     db.session.refresh(other)
     assert other.state == EnrolmentState.ENROLLED
 
@@ -222,3 +230,28 @@ def test_query_count_does_not_grow_with_the_lists(
             assert client.get(url).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_admin_removing_from_the_waitlist_says_who_moves_up(client, auth, db, make_user,
+                                                           make_run):
+    run = make_run(capacity=1)
+    admin = make_user(role="admin")
+    services.enrol(make_user(), run, NOW)
+    first, second, third = (services.enrol(make_user(), run, NOW) for _ in range(3))
+    db.session.commit()
+    auth.login(admin)
+    roster = f"/manage/runs/{run.id}/roster"
+    assert f'href="/manage/enrolments/{first.id}/cancel"' in text(client.get(roster))
+    page = f"/manage/enrolments/{first.id}/cancel"
+    confirm = text(client.get(page))
+    assert "leaves the waitlist, where they are number 1, and is told by e-mail." in confirm
+    assert "2 trainees behind in line move up one place." in confirm
+    refused = text(client.submit(page, {"reason": ""}, page=page))
+    assert 'id="reason-error"' in refused and "2 trainees behind in line" in refused
+    db.session.refresh(first)
+    assert first.state == EnrolmentState.WAITLISTED
+    done = client.submit(page, {"reason": "Kérésére"}, page=page)
+    assert done.status_code == 302
+    db.session.refresh(first)
+    assert first.state == EnrolmentState.CANCELLED and first.cancel_reason == "Kérésére"
+    assert "This enrolment is already cancelled." in text(client.get(page))

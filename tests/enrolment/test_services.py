@@ -63,6 +63,34 @@ def test_full_run_gives_fifo_waitlist_positions(db, trainees, make_run):
     )
 
 
+def test_the_waitlist_position_told_stays_true_when_requests_interleave(
+        db, trainees, make_run):
+    """Two trainees click at the same moment: Anna's request read the clock first, but
+    Béla's got the run first and was told number 1. Anna comes after him in line, is
+    told so, and Béla's number 1 stays true (the clock, read before the lock, once put
+    Anna ahead of him: both had been told 1)."""
+    run = make_run(capacity=1, language="en")
+    holder, anna, bela = trainees(3)
+    services.enrol(holder, run, NOW)
+    anna_clicked, bela_clicked = NOW + timedelta(seconds=1), NOW + timedelta(seconds=2)
+    bela_entry = services.enrol(bela, run, bela_clicked)
+    db.session.commit()
+    anna_entry = services.enrol(anna, run, anna_clicked)  # waited for Béla's lock
+    db.session.commit()
+    assert (bela_entry.waitlist_position, anna_entry.waitlist_position) == (1, 2)
+    assert waitlist_positions([bela_entry, anna_entry]) == {bela_entry.id: 1, anna_entry.id: 2}
+    told = dict(db.session.execute(
+        sa.select(Notification.user_id, Notification.body).where(
+            Notification.user_id.in_([anna.id, bela.id]))).all())
+    assert "number 1 on the waitlist" in told[bela.id]
+    assert "number 2 on the waitlist" in told[anna.id]
+    # The freed seat goes to the one told number 1.
+    services.cancel_enrolment(services.find_enrolment(holder, run), holder, NOW)
+    db.session.commit()
+    assert states(db, run)["Trainee 2"] == "enrolled" and states(db, run)["Trainee 1"] == \
+        "waitlisted"
+
+
 def test_approval_run_holds_the_seat_while_pending(db, make_user, make_run):
     run = make_run(capacity=1, approval_required=True)
     enrolment = services.enrol(make_user(), run, NOW)

@@ -79,10 +79,20 @@ def test_scoped_admin_sees_and_resends_only_their_centres_messages(client, auth,
 def test_resend_all_failing_stays_within_the_admins_centre(client, auth, db, outbox):
     ids = outbox["ids"]
     auth.login(outbox["scoped"])
+    assert 'href="/manage/outbox/resend-failing"' in client.get("/manage/outbox").get_data(
+        as_text=True)
+    # First the count, within the centre; looking changes nothing.
+    confirm = client.get("/manage/outbox/resend-failing").get_data(as_text=True)
+    assert "1 message is sent again on the mail worker&#39;s next pass." in confirm
+    assert state_of(db, ids["home"]) == OutboxState.FAILING
     done = client.submit(
-        "/manage/outbox/resend-failing", page="/manage/outbox", follow_redirects=True
+        "/manage/outbox/resend-failing", page="/manage/outbox/resend-failing",
+        follow_redirects=True
     )
-    assert "1 message will be sent again." in done.get_data(as_text=True)
+    assert "1 message will be sent again on the mail worker&#39;s next pass." in done.get_data(
+        as_text=True)
+    assert "No message is failing or unsent." in client.get(
+        "/manage/outbox/resend-failing").get_data(as_text=True)
     assert state_of(db, ids["home"]) == OutboxState.WAITING
     assert state_of(db, ids["away"]) == OutboxState.FAILING
     assert state_of(db, ids["account"]) == OutboxState.NO_SERVER

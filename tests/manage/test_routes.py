@@ -6,7 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from lms.auth.models import Role, User
+from lms.clock import utcnow
 from lms.courses.models import Centre, Course, Run, RunStatus
+from lms.enrolment.services import enrol
 
 DAY = date.today() + timedelta(days=40)
 
@@ -196,17 +198,32 @@ def test_window_closing_after_first_session_is_refused(client, db, admin, make_r
     assert run.enrolment_closes < run.first_date
 
 
-def test_admin_cancels_a_run_with_a_reason(client, db, admin, make_run):
-    run = make_run()
+def test_admin_cancels_a_run_with_a_reason(client, db, admin, make_run, make_user):
+    run = make_run(capacity=1)
+    for trainee in (make_user(), make_user()):
+        enrol(trainee, run, utcnow())
+    db.session.commit()
     page = f"/manage/runs/{run.id}"
-    html = text(client.submit(f"{page}/cancel", {"reason": ""}, page=page))
-    assert 'id="reason-error"' in html
+    assert f'href="{page}/cancel"' in text(client.get(page))
+    # First what it will do, in numbers; looking changes nothing.
+    confirm = text(client.get(f"{page}/cancel"))
+    assert "1 trainee with a place is told by e-mail" in confirm
+    assert "0 trainees awaiting approval are told by e-mail." in confirm
+    assert "1 trainee on the waitlist is told by e-mail." in confirm
+    assert 'name="reason"' in confirm and f'action="{page}/cancel"' in confirm
+    db.session.refresh(run)
+    assert run.status == RunStatus.PUBLISHED
+    html = text(client.submit(f"{page}/cancel", {"reason": ""}, page=f"{page}/cancel"))
+    assert 'id="reason-error"' in html and "1 trainee on the waitlist" in html
     db.session.refresh(run)
     assert run.status == RunStatus.PUBLISHED
     response = client.submit(
-        f"{page}/cancel", {"reason": "Az oktató megbetegedett"}, page=page, follow_redirects=True
+        f"{page}/cancel", {"reason": "Az oktató megbetegedett"}, page=f"{page}/cancel",
+        follow_redirects=True
     )
     assert "Az oktató megbetegedett" in text(response)
+    assert "everyone in it is told by e-mail" in text(response)
+    assert "Only a draft or published run can be cancelled." in text(client.get(f"{page}/cancel"))
     assert "Kovács Anna" in text(response)
     db.session.refresh(run)
     assert run.status == RunStatus.CANCELLED

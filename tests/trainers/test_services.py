@@ -119,7 +119,14 @@ def test_the_trainers_page_lists_who_was_taken_off_and_by_whom(
     db.session.commit()
     auth.login(admin)
     page = f"/manage/runs/{run.id}/trainers"
-    response = client.submit(f"/manage/assignments/{assignment.id}/remove", {}, page=page)
+    remove = f"/manage/assignments/{assignment.id}/remove"
+    assert f'href="{remove}"' in client.get(page).get_data(as_text=True)
+    confirm = client.get(remove).get_data(as_text=True)  # first what it does, in numbers
+    assert f"{trainer.full_name} no longer trains 1 session of this run" in confirm
+    assert "1 session is then left without a trainer." in confirm
+    db.session.refresh(assignment)
+    assert assignment.removed_at is None
+    response = client.submit(remove, {}, page=remove)
     assert response.status_code == 302
     html = client.get(page).get_data(as_text=True)
     assert "Taken off this run" in html and "by Admin Anna" in html and "Nagy Eszter" in html
