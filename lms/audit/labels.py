@@ -213,7 +213,7 @@ LANGUAGE_FIELDS = {("Course", "language"), ("Run", "language"), ("User", "locale
 
 EVENT_SENTENCES = {
     services.LOGIN: _l("%(who)s logged in"),
-    services.LOGIN_FAILED: _l("Failed login as %(label)s"),
+    services.LOGIN_FAILED: _l("Failed login as %(record)s"),
     services.LOGOUT: _l("%(who)s logged out"),
     services.SESSIONS_ENDED: _l("The sessions of %(record)s were ended"),
     services.EXPORT: _l("%(who)s exported: %(label)s"),

@@ -50,7 +50,7 @@ READS = {
     "attendance.services": {"lock_date", "is_locked", "has_begun", "session_roster", "marks_of",
                             "history", "register", "corrected_after_closing"},
     "auth.services": {"normalise_email", "hash_password", "find_user_by_email", "add_years",
-                      "default_period_end"},
+                      "default_period_end", "unknown_address_digest"},
     "auth.sessions": {"find_session", "has_logged_in_from"},
     "certificates.services": {"verification_url", "missing_minutes", "valid_certificate",
                               "completed_enrolments", "find_by_code", "run_certificates",
