@@ -74,6 +74,8 @@ ACCESS: dict[str, Rule] = {
     # a published survey's public page, opened by its address (drafts: 404)
     "surveys.answer": _rule(ANYONE),
     "surveys.thanks": _rule(ANYONE),
+    # the privacy notice (docs/privacy.md in the reader's language)
+    "privacy.notice": _rule(ANYONE),
     # accounts
     "auth.login": _rule(ANYONE),
     "auth.register": _rule(ANYONE),

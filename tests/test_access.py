@@ -26,6 +26,7 @@ ADMIN_200, ADMIN_302 = (LOGIN, 403, 403, 200), (LOGIN, 403, 403, 302)  # adminis
 ROUTES = [
     ("GET", "/", (200, 200, 200, 200)),
     ("GET", "/courses/", (200, 200, 200, 200)),
+    ("GET", "/privacy", (200, 200, 200, 200)),
     ("GET", "/courses/{course_code}", (200, 200, 200, 200)),
     ("GET", "/courses/{draft_course_code}", (404, 404, 404, 200)),
     ("GET", "/healthz", (200, 200, 200, 200)),
