@@ -86,6 +86,9 @@ ACCESS: dict[str, Rule] = {
     "auth.confirm_email_change": _rule(ANYONE),  # the link may open in another browser
     "auth.logout": _rule(MEMBERS),
     "auth.profile": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    # one's own data, downloaded (GDPR Art. 15, 20)
+    "privacy.my_data_json": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "privacy.my_data_pdf": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     # one's own calendar feed; an administrator has no sessions to put in one
     "calendars.start_feed": _rule({TRAINEE, TRAINER}, trainee=OWN, trainer=OWN),
     "calendars.stop_feed": _rule({TRAINEE, TRAINER}, trainee=OWN, trainer=OWN),

@@ -50,6 +50,8 @@ ROUTES = [
     ("POST", "/logout", (LOGIN, 302, 302, 302)),
     ("POST", "/language", (302, 302, 302, 302)),
     ("GET", "/profile", (LOGIN, 200, 200, 200)),
+    ("GET", "/profile/my-data.json", (LOGIN, 200, 200, 200)),
+    ("GET", "/profile/my-data.pdf", (LOGIN, 200, 200, 200)),
     ("POST", "/profile", (LOGIN, 200, 200, 200)),
     # an administrator has no sessions of their own, so no feed
     ("POST", "/profile/calendar", (LOGIN, 302, 302, 403)),

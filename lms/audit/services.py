@@ -59,6 +59,7 @@ AUDITED = {
     "SignedSheet",
     "Programme",
     "ParticipantData",
+    "PrivacyRequest",
     # surveys and their questions; responses only as the event "answered"
     "Survey",
     "SurveySection",
