@@ -89,6 +89,7 @@ ACCESS: dict[str, Rule] = {
     # one's own data, downloaded (GDPR Art. 15, 20)
     "privacy.my_data_json": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     "privacy.my_data_pdf": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "privacy.my_requests": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     # one's own calendar feed; an administrator has no sessions to put in one
     "calendars.start_feed": _rule({TRAINEE, TRAINER}, trainee=OWN, trainer=OWN),
     "calendars.stop_feed": _rule({TRAINEE, TRAINER}, trainee=OWN, trainer=OWN),
@@ -120,6 +121,8 @@ ACCESS: dict[str, Rule] = {
         "manage.confirm_user", "manage.reinvite_user",
         "manage.audit_log", "manage.audit_csv", "programmes.edit_programme",
         "jobs.request_audit_log",
+        # personal-data requests: accounts span the centres
+        "privacy.queue", "privacy.request_detail", "privacy.start_request",
     )},
     # administrators; one scoped to a centre reaches only that centre's records
     **{endpoint: _rule(ADMINS, admin=OWN_CENTRE) for endpoint in (

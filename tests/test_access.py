@@ -52,6 +52,13 @@ ROUTES = [
     ("GET", "/profile", (LOGIN, 200, 200, 200)),
     ("GET", "/profile/my-data.json", (LOGIN, 200, 200, 200)),
     ("GET", "/profile/my-data.pdf", (LOGIN, 200, 200, 200)),
+    ("GET", "/profile/requests", (LOGIN, 200, 200, 200)),
+    ("POST", "/profile/requests", (LOGIN, 200, 200, 200)),
+    # personal-data requests: network administrators only
+    ("GET", "/manage/privacy-requests/", ADMIN_200),
+    ("GET", "/manage/privacy-requests/{privacy_request_id}", ADMIN_200),
+    ("POST", "/manage/privacy-requests/{privacy_request_id}", ADMIN_200),
+    ("POST", "/manage/privacy-requests/{privacy_request_id}/start", ADMIN_302),
     ("POST", "/profile", (LOGIN, 200, 200, 200)),
     # an administrator has no sessions of their own, so no feed
     ("POST", "/profile/calendar", (LOGIN, 302, 302, 403)),

@@ -352,6 +352,10 @@ LOGOUT = "logout"
 SESSIONS_ENDED = "sessions_ended"
 EXPORT = "export"
 DOWNLOAD = "download"
+# Someone else read or exported a person's data (an administrator opening their full
+# profile, exporting a roster or register, downloading an evidence pack): one entry per
+# person, on the person (entity "User"), so their own export lists it.
+ACCESS = "access"
 
 
 def record_event(
@@ -382,6 +386,28 @@ def record_event(
             }
         ],
     )
+
+
+def record_access(person_ids: Iterable[int], what: str, entity: str = "",
+                  entity_id: int | None = None, actor_id: int | None = None) -> None:
+    """Log that the people `person_ids` had their data read or exported (`what`: the
+    page or file) through the record `entity` #`entity_id`; never for one's own data."""
+    actor = actor_id or _actor_id()
+    _write(db.session, [
+        {
+            "at": utcnow(),
+            "actor_id": actor,
+            "action": "event",
+            "event": ACCESS,
+            "entity": "User",
+            "entity_id": person_id,
+            "label": what[:300],
+            "changes": {"through": [None, f"{entity} #{entity_id}" if entity else ""]},
+            "endpoint": _endpoint(),
+            "reason": "",
+        }
+        for person_id in sorted(set(person_ids)) if person_id != actor
+    ])
 
 
 # ---------------------------------------------------------------- reading

@@ -7,10 +7,11 @@ from typing import IO
 from flask import Response, redirect, url_for
 from flask_login import current_user
 
-from lms.audit.services import DOWNLOAD, record_event
+from lms.audit.services import DOWNLOAD, record_access, record_event
 from lms.auth.permissions import is_admin, require
 from lms.clock import utcnow
 from lms.courses.models import Run
+from lms.enrolment.queries import people_of_run
 from lms.evidence import bp
 from lms.evidence.pack import Pack, build_pack
 from lms.extensions import db
@@ -23,6 +24,7 @@ def _made_and_logged(run: Run) -> Pack:
     record_event(DOWNLOAD, "Run", run.id, pack.filename, details={
         "manifest_sha256": pack.manifest_sha256, "chain_head": pack.chain_head[0],
         "files": pack.files})
+    record_access(people_of_run(run.id), pack.filename, "Run", run.id)
     return pack
 
 

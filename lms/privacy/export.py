@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.attendance.models import AttendanceChange, AttendanceMark
 from lms.audit.models import AuditEntry
+from lms.audit.services import ACCESS
 from lms.auth.models import User, UserSession
 from lms.certificates.models import Certificate, Transcript
 from lms.enrolment.models import Enrolment
@@ -27,8 +28,6 @@ from lms.notifications.models import Notification
 from lms.privacy.models import PrivacyRequest
 from lms.programmes.models import ParticipantData
 from lms.surveys.models import SurveyAnswer, SurveyOption, SurveyQuestion, SurveyResponse
-
-ACCESS = "access"  # the audit event: someone else read or exported this person's data
 
 # Columns never shown, even to their owner: secrets that open the account.
 HIDDEN = {"password_hash", "calendar_key", "key_hash", "pdf"}
@@ -172,7 +171,8 @@ def personal_data(user: User) -> dict:
         sa.select(PrivacyRequest).where(PrivacyRequest.user_id == user.id)
         .order_by(PrivacyRequest.id))]
     data["access_events"] = [
-        {"at": plain(e.at), "by": e.actor_id, "what": e.label, "details": e.changes}
+        {"at": plain(e.at), "by": e.actor.full_name if e.actor else None,
+         "what": e.label, "through": (e.changes.get("through") or [None, ""])[1]}
         for e in db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.event == ACCESS, AuditEntry.entity == "User",
                                         AuditEntry.entity_id == user.id)
