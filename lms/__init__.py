@@ -110,6 +110,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.jobs import routes as _jobs_routes  # noqa: F401
     from lms.manage import bp as manage_bp
     from lms.manage import routes as _manage_routes  # noqa: F401
+    from lms.privacy import bp as privacy_bp
+    from lms.privacy import routes as _privacy_routes  # noqa: F401
     from lms.programmes import bp as programmes_bp
     from lms.programmes import routes as _programmes_routes  # noqa: F401
     from lms.reports import bp as reports_bp
@@ -134,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage_bp, url_prefix="/manage")
     app.register_blueprint(jobs_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def _untrusted_host(_error: SecurityError):

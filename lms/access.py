@@ -76,6 +76,8 @@ ACCESS: dict[str, Rule] = {
     "surveys.thanks": _rule(ANYONE),
     # a trainee's run evaluation, opened by their personal link alone (unknown key: 404)
     "surveys.evaluate": _rule(ANYONE),
+    # the privacy notice (docs/privacy.md in the reader's language)
+    "privacy.notice": _rule(ANYONE),
     # accounts
     "auth.login": _rule(ANYONE),
     "auth.register": _rule(ANYONE),
@@ -86,6 +88,10 @@ ACCESS: dict[str, Rule] = {
     "auth.confirm_email_change": _rule(ANYONE),  # the link may open in another browser
     "auth.logout": _rule(MEMBERS),
     "auth.profile": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    # one's own data, downloaded (GDPR Art. 15, 20)
+    "privacy.my_data_json": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "privacy.my_data_pdf": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
+    "privacy.my_requests": _rule(MEMBERS, trainee=OWN, trainer=OWN, admin=OWN),
     # one's own calendar feed; an administrator has no sessions to put in one
     "calendars.start_feed": _rule({TRAINEE, TRAINER}, trainee=OWN, trainer=OWN),
     "calendars.stop_feed": _rule({TRAINEE, TRAINER}, trainee=OWN, trainer=OWN),
@@ -125,6 +131,8 @@ ACCESS: dict[str, Rule] = {
         "jobs.request_audit_log",
         # the evaluation templates are the network's
         "surveys.create_template",
+        # personal-data requests: accounts span the centres
+        "privacy.queue", "privacy.request_detail", "privacy.start_request",
     )},
     # administrators; one scoped to a centre reaches only that centre's records
     **{endpoint: _rule(ADMINS, admin=OWN_CENTRE) for endpoint in (

@@ -153,6 +153,12 @@ class Config:
     # PDF_CACHE_DIR (default instance/pdf-cache) until unused for PDF_CACHE_DAYS; 0: off.
     PDF_CACHE_DIR = os.environ.get("PDF_CACHE_DIR", "")
     PDF_CACHE_DAYS = int(os.environ.get("PDF_CACHE_DAYS", "14"))
+    # Personal data (docs/privacy.md): the evidence of a training (attendance,
+    # certificates, the audit trail) is kept this many years after its run or programme
+    # closes, then pseudonymised by `flask privacy pseudonymise`.
+    PERSONAL_DATA_RETENTION_YEARS = int(os.environ.get("PERSONAL_DATA_RETENTION_YEARS", "10"))
+    # Requests queue page size (administrators).
+    PRIVACY_REQUESTS_PAGE_SIZE = 50
     # /manage/audit.csv answers at once up to this many entries; more is a background job.
     AUDIT_CSV_DIRECT_LIMIT = int(os.environ.get("AUDIT_CSV_DIRECT_LIMIT", "50000"))
     # bench/pages.py: each response says how many SQL statements it ran (lms/sqlcount.py).

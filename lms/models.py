@@ -18,6 +18,7 @@ from lms.enrolment.models import CancelKind, Enrolment, EnrolmentEvent, Enrolmen
 from lms.evidence.models import DocumentBlob, SignedSheet
 from lms.jobs.models import ExportJob, JobKind, JobState
 from lms.notifications.models import Notification
+from lms.privacy.models import PrivacyRequest
 from lms.programmes.models import Programme
 from lms.surveys.models import (
     EvaluationInvitation,
@@ -53,6 +54,7 @@ __all__ = [
     "JobKind",
     "JobState",
     "Notification",
+    "PrivacyRequest",
     "Programme",
     "Outcome",
     "Role",

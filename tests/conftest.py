@@ -58,6 +58,8 @@ from lms.extensions import db as _db  # noqa: E402
 from lms.jobs.models import ExportJob, JobKind  # noqa: E402
 from lms.notifications.ics import PRODID  # noqa: E402
 from lms.notifications.models import Notification  # noqa: E402
+from lms.privacy.models import RequestKind  # noqa: E402
+from lms.privacy.services import file_request  # noqa: E402
 from lms.programmes.models import (  # noqa: E402
     Education,
     Gender,
@@ -427,6 +429,9 @@ def world(db, make_user, make_course, make_run, make_programme, make_survey):
     # an export the world's administrator asked for, not made yet
     job = ExportJob(kind=JobKind.AUDIT_CSV, requested_by_id=users["admin"].id, parameters={})
     db.session.add(job)
+    # a rectification asked by the world's trainee, waiting in the queue
+    data_request = file_request(users["trainee"], RequestKind.RECTIFICATION,
+                                "My name is misspelt.", now)
     db.session.commit()
     # a published needs survey with one answer, and a draft
     survey = make_survey()
@@ -463,6 +468,7 @@ def world(db, make_user, make_course, make_run, make_programme, make_survey):
             "programme_id": make_programme().id,
             "participant_data_id": answers.id,
             "export_job_id": job.id,
+            "privacy_request_id": data_request.id,
             "survey_id": survey.id,
             "survey_section_id": survey.sections[0].id,
             "survey_question_id": survey.questions[0].id,

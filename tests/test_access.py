@@ -26,6 +26,7 @@ ADMIN_200, ADMIN_302 = (LOGIN, 403, 403, 200), (LOGIN, 403, 403, 302)  # adminis
 ROUTES = [
     ("GET", "/", (200, 200, 200, 200)),
     ("GET", "/courses/", (200, 200, 200, 200)),
+    ("GET", "/privacy", (200, 200, 200, 200)),
     ("GET", "/courses/{course_code}", (200, 200, 200, 200)),
     ("GET", "/courses/{draft_course_code}", (404, 404, 404, 200)),
     ("GET", "/healthz", (200, 200, 200, 200)),
@@ -49,6 +50,15 @@ ROUTES = [
     ("POST", "/logout", (LOGIN, 302, 302, 302)),
     ("POST", "/language", (302, 302, 302, 302)),
     ("GET", "/profile", (LOGIN, 200, 200, 200)),
+    ("GET", "/profile/my-data.json", (LOGIN, 200, 200, 200)),
+    ("GET", "/profile/my-data.pdf", (LOGIN, 200, 200, 200)),
+    ("GET", "/profile/requests", (LOGIN, 200, 200, 200)),
+    ("POST", "/profile/requests", (LOGIN, 200, 200, 200)),
+    # personal-data requests: network administrators only
+    ("GET", "/manage/privacy-requests/", ADMIN_200),
+    ("GET", "/manage/privacy-requests/{privacy_request_id}", ADMIN_200),
+    ("POST", "/manage/privacy-requests/{privacy_request_id}", ADMIN_200),
+    ("POST", "/manage/privacy-requests/{privacy_request_id}/start", ADMIN_302),
     ("POST", "/profile", (LOGIN, 200, 200, 200)),
     # an administrator has no sessions of their own, so no feed
     ("POST", "/profile/calendar", (LOGIN, 302, 302, 403)),

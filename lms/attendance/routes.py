@@ -22,11 +22,12 @@ from lms.attendance.permissions import can_mark, can_see_register
 from lms.attendance.sign_in_sheet import render_sign_in_sheet
 from lms.attendance.trainer_runs import trainer_runs
 from lms.attendance.trainer_sessions import trainer_sessions
-from lms.audit.services import DOWNLOAD, EXPORT, record_event
+from lms.audit.services import DOWNLOAD, EXPORT, record_access, record_event
 from lms.auth.permissions import is_admin, is_trainer, require
 from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Run, RunStatus, Session
+from lms.enrolment.queries import people_of_run
 from lms.errors import DomainError
 from lms.evidence import services as evidence
 from lms.evidence.models import SignedSheet
@@ -307,7 +308,8 @@ def run_register(run_id: int):
 def register_export(run_id: int, fmt: str):
     run = _run_for_register(run_id)
     name = f"register-{run.course.code}-{run.id}"
-    perform(lambda: record_event(EXPORT, "Run", run.id, f"{name}.{fmt}"))
+    perform(lambda: (record_event(EXPORT, "Run", run.id, f"{name}.{fmt}"),
+                     record_access(people_of_run(run.id), f"{name}.{fmt}", "Run", run.id)))
     data = services.register(run)
     if fmt == "csv":
         return csv_download(f"{name}.csv", register_header(data), register_rows(data))

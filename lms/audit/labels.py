@@ -8,6 +8,8 @@ from lms.audit import services
 from lms.enrolment.routes import state_labels
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.privacy.forms import kind_labels as privacy_kinds
+from lms.privacy.forms import state_labels as privacy_states
 
 KINDS = {
     "Run": _l("Run"), "Session": _l("Session"), "Enrolment": _l("Enrolment"),
@@ -20,6 +22,7 @@ KINDS = {
     "Survey": _l("Survey"), "SurveySection": _l("Survey section"),
     "SurveyQuestion": _l("Survey question"), "SurveyOption": _l("Survey option"),
     "EvaluationInvitation": _l("Invitation to evaluate a run"),
+    "PrivacyRequest": _l("Data request"),
 }
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
 
@@ -161,6 +164,12 @@ FIELD_LABELS = {
     },
     "SurveyOption": {"question_id": _l("Survey question"), "position": _l("Position"),
                      "label": _l("Option")},
+    "PrivacyRequest": {
+        "kind": _l("Request"), "state": _l("State"), "received_at": _l("Received"),
+        "due_on": _l("Answer by"), "details": _l("Details"), "outcome": _l("What was done"),
+        "handled_by_id": _l("Handled by"), "handled_at": _l("Handled at"),
+        "retain_until": _l("Evidence kept until"), "pseudonymised_at": _l("Pseudonymised at"),
+    },
 }
 # What an event records beside its record (see record_event's callers).
 DETAIL_LABELS = {
@@ -171,6 +180,7 @@ DETAIL_LABELS = {
     "export_job": _l("Export number"), "year": _l("Year"), "runs": _l("Runs"),
     "certificates": _l("Certificates"), "sha256": _l("Checksum (SHA-256)"),
     "size": _l("Size (bytes)"),
+    "through": _l("Through"),  # an access event: the run or record the data was read from
 }
 
 
@@ -203,6 +213,8 @@ def value_labels() -> dict[tuple[str, str], dict]:
                                "archived": pgettext("course", "Archived")},
         ("Certificate", "status"): {"valid": _("Valid"), "revoked": _("Revoked"),
                                     "superseded": _("Superseded")},
+        ("PrivacyRequest", "kind"): {k: str(v) for k, v in privacy_kinds().items()},
+        ("PrivacyRequest", "state"): {k: str(v) for k, v in privacy_states().items()},
         ("User", "role"): {"trainee": _("Trainee"), "trainer": _("Trainer"),
                            "admin": _("Administrator")},
         ("TrainerAssignment", "role"): {"lead": _("Lead trainer"),
@@ -220,11 +232,12 @@ LANGUAGE_FIELDS = {("Course", "language"), ("Run", "language"), ("User", "locale
 
 EVENT_SENTENCES = {
     services.LOGIN: _l("%(who)s logged in"),
-    services.LOGIN_FAILED: _l("Failed login as %(label)s"),
+    services.LOGIN_FAILED: _l("Failed login as %(record)s"),
     services.LOGOUT: _l("%(who)s logged out"),
     services.SESSIONS_ENDED: _l("The sessions of %(record)s were ended"),
     services.EXPORT: _l("%(who)s exported: %(label)s"),
     services.DOWNLOAD: _l("%(who)s downloaded: %(record)s"),
+    services.ACCESS: _l("%(who)s read or exported the data of %(record)s: %(label)s"),
     # lms.surveys.services.ANSWERED: never who (when anonymous) nor what was answered
     "answered": _l("An answer to %(record)s was received"),
 }

@@ -22,6 +22,7 @@ every new entry is chained (lms/audit/chain.py).
 import datetime as dt
 import enum
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
@@ -58,6 +59,7 @@ AUDITED = {
     "SignedSheet",
     "Programme",
     "ParticipantData",
+    "PrivacyRequest",
     # surveys and their questions; responses only as the event "answered"
     "Survey",
     "SurveySection",
@@ -79,6 +81,14 @@ SECRET_FIELDS = {"password_hash", "calendar_key",  # the key opens the calendar 
                  # the log says they changed, never what they say, so erasing them
                  # erases them everywhere
                  "disability", "foreign_background", "minority", "homeless", "rural"}
+# Personal data the log refers to by id only (docs/privacy.md): an entry says that a
+# person's name or address changed, never what it was or became, so pseudonymising the
+# person later (lms.privacy) leaves nothing of them in the log, whose hash chain
+# covers every entry's fields and could not otherwise be kept unbroken.
+PERSONAL_FIELDS = {"email", "pending_email", "full_name", "phone", "organisation",
+                   "job_title", "county", "settlement", "register_number"}
+# Frozen documents that name their holder: the log keeps the SHA-256 of their facts.
+DIGESTED_FIELDS = {"facts"}
 
 
 def _plain(value):
@@ -108,8 +118,19 @@ def _audited_columns(mapper: Mapper):
     ]
 
 
+def _digest(value) -> str:
+    text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), default=str)
+    return f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
 def _value(key: str, value):
-    return "(changed)" if key in SECRET_FIELDS and value is not None else _plain(value)
+    if value is None:
+        return None
+    if key in SECRET_FIELDS or (key in PERSONAL_FIELDS and value != ""):
+        return "(changed)"
+    if key in DIGESTED_FIELDS:
+        return _digest(value)
+    return _plain(value)
 
 
 def _changes(obj, action: str) -> dict:
@@ -149,7 +170,8 @@ def _label(obj) -> str:
     return ""
 
 
-LABEL_FIELDS = ("serial", "code", "email", "name", "title", "subject", "filename", "sha256")
+# Never a person's e-mail or name: the entry's entity and id say whose record it is.
+LABEL_FIELDS = ("serial", "code", "name", "title", "subject", "filename", "sha256")
 # A change that states its reason in one of these fields gives the entry its reason.
 REASON_FIELDS = ("reason", "cancel_reason", "revoke_reason", "replace_reason")
 
@@ -333,6 +355,10 @@ LOGOUT = "logout"
 SESSIONS_ENDED = "sessions_ended"
 EXPORT = "export"
 DOWNLOAD = "download"
+# Someone else read or exported a person's data (an administrator opening their full
+# profile, exporting a roster or register, downloading an evidence pack): one entry per
+# person, on the person (entity "User"), so their own export lists it.
+ACCESS = "access"
 
 
 def record_event(
@@ -363,6 +389,28 @@ def record_event(
             }
         ],
     )
+
+
+def record_access(person_ids: Iterable[int], what: str, entity: str = "",
+                  entity_id: int | None = None, actor_id: int | None = None) -> None:
+    """Log that the people `person_ids` had their data read or exported (`what`: the
+    page or file) through the record `entity` #`entity_id`; never for one's own data."""
+    actor = actor_id or _actor_id()
+    _write(db.session, [
+        {
+            "at": utcnow(),
+            "actor_id": actor,
+            "action": "event",
+            "event": ACCESS,
+            "entity": "User",
+            "entity_id": person_id,
+            "label": what[:300],
+            "changes": {"through": [None, f"{entity} #{entity_id}" if entity else ""]},
+            "endpoint": _endpoint(),
+            "reason": "",
+        }
+        for person_id in sorted(set(person_ids)) if person_id != actor
+    ])
 
 
 # ---------------------------------------------------------------- reading

@@ -1,5 +1,7 @@
 """Accounts: registration, authentication and profile changes."""
 
+import hashlib
+import hmac
 import re
 from datetime import date, timedelta
 
@@ -73,6 +75,13 @@ def create_user(
     return user
 
 
+def unknown_address_digest(email: str) -> str:
+    """A short keyed digest of an address that has no account (the failed-login label)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+    return f"hmac:{digest[:16]}"
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None. A failure is logged as an
     event with the address typed, never the password; logging in is
@@ -84,7 +93,10 @@ def authenticate(email: str, password: str) -> User | None:
         check_password_hash(dummy, password)
     elif check_password_hash(user.password_hash, password) and user.active:
         return user
-    record_event(LOGIN_FAILED, "User", user.id if user else None, normalise_email(email)[:254])
+    # Never the address typed (the log cannot forget it): the account's id, or for an
+    # address with no account a keyed digest, so repeated tries on one address group.
+    record_event(LOGIN_FAILED, "User", user.id if user else None,
+                 "" if user else unknown_address_digest(email))
     return None
 
 

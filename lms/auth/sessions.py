@@ -48,7 +48,8 @@ def open_session(user: User, address: str) -> str:
         )
     )
     user.last_login_at = now
-    audit.record_event(audit.LOGIN, "User", user.id, user.email, user.id, {"address": address[:45]})
+    # By id only (docs/privacy.md): the address it came from stays in user_session.
+    audit.record_event(audit.LOGIN, "User", user.id, actor_id=user.id)
     db.session.flush()
     return key
 
@@ -69,7 +70,7 @@ def end_session(key: str | None, reason: str = LOGOUT) -> None:
     record = find_session(key)
     if record is not None:
         record.ended_at, record.end_reason = utcnow(), reason
-        audit.record_event(audit.LOGOUT, "User", record.user_id, record.user.email, record.user_id)
+        audit.record_event(audit.LOGOUT, "User", record.user_id, actor_id=record.user_id)
         db.session.flush()
 
 
@@ -84,7 +85,7 @@ def end_sessions_of(user: User, reason: str, keep: str | None = None) -> int:
             record.ended_at, record.end_reason = now, reason
             ended += 1
     if ended:
-        audit.record_event(audit.SESSIONS_ENDED, "User", user.id, user.email,
+        audit.record_event(audit.SESSIONS_ENDED, "User", user.id,
                            details={"sessions": ended, "why": reason})
     db.session.flush()
     return ended

@@ -21,3 +21,9 @@ def waitlist_positions(enrolments: list[Enrolment]) -> dict[int, int]:
         .where(Enrolment.run_id.in_(run_ids), Enrolment.state == EnrolmentState.WAITLISTED)
     )
     return {row.id: row.position for row in db.session.execute(ranked)}
+
+
+def people_of_run(run_id: int) -> list[int]:
+    """The ids of everyone ever enrolled in a run (cancelled too): whose data its
+    roster, register and evidence pack hold."""
+    return list(db.session.scalars(sa.select(Enrolment.user_id).where(Enrolment.run_id == run_id)))

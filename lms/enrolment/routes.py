@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from lms import paging
 from lms.access import scoped_centre_id
-from lms.audit.services import EXPORT, record_event
+from lms.audit.services import EXPORT, record_access, record_event
 from lms.auth.models import Role
 from lms.auth.permissions import is_admin, require
 from lms.auth.services import find_user_by_email
@@ -23,7 +23,7 @@ from lms.enrolment.forms import (
     ReasonForm,
 )
 from lms.enrolment.models import CancelKind, Enrolment, EnrolmentState
-from lms.enrolment.queries import waitlist_positions
+from lms.enrolment.queries import people_of_run, waitlist_positions
 from lms.exports import csv_download
 from lms.extensions import db
 from lms.formtools import int_arg, options
@@ -223,7 +223,8 @@ def roster(run_id: int):
 def roster_csv(run_id: int):
     run = db.get_or_404(Run, run_id)
     filename = f"roster-{run.course.code}-{run.id}.csv"
-    perform(lambda: record_event(EXPORT, "Run", run.id, filename))
+    perform(lambda: (record_event(EXPORT, "Run", run.id, filename),
+                     record_access(people_of_run(run.id), filename, "Run", run.id)))
     roster = services.roster(run)
     header = [
         _("State"),

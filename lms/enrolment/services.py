@@ -600,3 +600,4 @@ def dashboard(user: User, now: datetime) -> Dashboard:
     return Dashboard(
         upcoming, current, past, waitlist_positions(enrolments), progress_for(enrolments)
     )
+

@@ -23,12 +23,13 @@ from time import monotonic
 import sqlalchemy as sa
 from flask import current_app
 
-from lms.audit.services import DOWNLOAD, EXPORT, record_event
+from lms.audit.services import DOWNLOAD, EXPORT, record_access, record_event
 from lms.auth.models import User
 from lms.certificates import services as certificates
 from lms.certificates.models import CertificateStatus
 from lms.clock import utcnow, zone
 from lms.courses.models import Centre, Run, RunStatus
+from lms.enrolment.queries import people_of_run
 from lms.errors import DomainError
 from lms.evidence.pack import pack_name
 from lms.extensions import db
@@ -163,6 +164,8 @@ def record_download(job: ExportJob, by: User) -> None:
                              job.kind, ("", None))
     record_event(DOWNLOAD, entity, entity_id, job.filename, actor_id=by.id,
                  details={"export_job": job.id, "sha256": job.sha256, "size": job.size})
+    if job.kind == JobKind.EVIDENCE_PACK and entity_id is not None:
+        record_access(people_of_run(entity_id), job.filename, "Run", entity_id, actor_id=by.id)
 
 
 # ---------------------------------------------------------------- the worker's side

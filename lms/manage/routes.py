@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from lms import paging
 from lms.access import only_visible_runs
+from lms.audit.services import record_access
 from lms.auth import messages as account_messages
 from lms.auth import services as accounts
 from lms.auth.forms import EditUserForm, NewUserForm
@@ -241,6 +242,7 @@ def edit_user(user_id: int):
         form.centre_id.data = user.centre_id or 0
     if request.method == "GET":
         form.role.data = user.role.value
+        perform(lambda: record_access([user.id], "manage/users/edit", "User", user.id))
     if form.validate_on_submit():
         if perform(lambda: accounts.edit_account(
                 user, current_user, Role(form.role.data), form.active.data,

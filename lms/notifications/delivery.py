@@ -149,11 +149,13 @@ def deliver_outbox(limit: int = 100, console: Callable[[str], None] = _print) ->
             delay = min(timedelta(minutes=2 ** min(notification.attempts - 1, 10)), MAX_BACKOFF)
             notification.next_attempt_at = utcnow() + delay
             notification.last_error = f"{type(error).__name__}: {error}"[:1000]
+            # The error's kind only: its text may name the recipient's address, and
+            # logs hold no personal data beyond ids (the outbox row keeps the text).
             log.warning(
                 "e-mail %s not sent (attempt %s): %s",
                 notification.id,
                 notification.attempts,
-                notification.last_error,
+                type(error).__name__,
             )
         else:
             sent += 1

@@ -37,6 +37,8 @@ from lms.jobs.models import ExportJob, JobKind
 from lms.notifications import delivery, outbox
 from lms.notifications import services as notifications
 from lms.notifications.models import Notification, OutboxState
+from lms.privacy import services as privacy
+from lms.privacy.models import RequestKind, RequestState
 from lms.programmes import services as programmes
 from lms.surveys import evaluations
 from lms.surveys import services as surveys
@@ -52,7 +54,7 @@ READS = {
     "attendance.services": {"lock_date", "is_locked", "has_begun", "session_roster", "marks_of",
                             "history", "register", "corrected_after_closing"},
     "auth.services": {"normalise_email", "hash_password", "find_user_by_email", "add_years",
-                      "default_period_end"},
+                      "default_period_end", "unknown_address_digest"},
     "auth.sessions": {"find_session", "has_logged_in_from"},
     "certificates.services": {"verification_url", "missing_minutes", "valid_certificate",
                               "completed_enrolments", "find_by_code", "run_certificates",
@@ -74,6 +76,7 @@ READS = {
                            "run_calendar_filename", "feed_token", "feed_address", "feed_owner",
                            "feed_of", "feed_fingerprint", "feed_calendar"},
     "notifications.outbox": {"outbox_page", "visible_message"},
+    "privacy.services": {"one_month_after", "is_overdue", "queue_statement"},
     "programmes.services": {"programmes", "asks_participant_data", "kept_until",
                              "consent_wording", "last_answers", "runs_asking_participant_data",
                              "consents_of"},
@@ -177,6 +180,28 @@ def centre_fields(n: int) -> dict:
 def run_fields(run: Run, **changes) -> dict:
     return {"capacity": run.capacity, "venue": run.venue, "enrolment_opens": None,
             "enrolment_closes": run.enrolment_closes, **changes}
+
+
+def s_file_request(w):
+    return lambda: privacy.file_request(w.make_user(), RequestKind.ERASURE, "", utcnow()), \
+        "PrivacyRequest"
+
+
+def _filed(w):
+    filed = privacy.file_request(w.make_user(), RequestKind.RECTIFICATION, "typo", utcnow())
+    w.db.session.commit()
+    return filed
+
+
+def s_start_request(w):
+    filed = _filed(w)
+    return lambda: privacy.start_request(filed, w.admin, utcnow()), "PrivacyRequest"
+
+
+def s_close_request(w):
+    filed = _filed(w)
+    return lambda: privacy.close_request(filed, w.admin, RequestState.DONE, "fixed",
+                                         utcnow()), "PrivacyRequest"
 
 
 def s_mark_session(w):
@@ -697,6 +722,9 @@ SCENARIOS = {
     ("certificates.services", "issue_transcript"): s_issue_transcript,
     ("courses.services", "save_centre"): s_save_centre,
     ("courses.services", "save_course"): s_save_course,
+    ("privacy.services", "file_request"): s_file_request,
+    ("privacy.services", "start_request"): s_start_request,
+    ("privacy.services", "close_request"): s_close_request,
     ("programmes.services", "save_programme"): s_save_programme,
     ("programmes.services", "record_participant_data"): s_record_participant_data,
     ("programmes.services", "withdraw_consent"): s_withdraw_consent,
