@@ -58,7 +58,7 @@ def my_data_pdf():
     user = current_user._get_current_object()
     data = export.personal_data(user)
     name = _data_filename(user, "pdf")
-    html = render_template("privacy/my_data_pdf.html", person=user, data=data,
+    html = render_template("pdf/my_data.html", person=user, data=data,
                            titles=export.SECTION_TITLES, generated_at=utcnow())
     pdf = render_pdf(html)
     perform(lambda: record_event(EXPORT, "User", user.id, name))

@@ -52,7 +52,7 @@ EXTRA_MODULES = ("lms.auth.sessions", "lms.notifications.outbox", "lms.notificat
 
 READS = {
     "attendance.services": {"lock_date", "is_locked", "has_begun", "session_roster", "marks_of",
-                            "history", "register", "corrected_after_closing"},
+                            "history", "register", "registers", "corrected_after_closing"},
     "auth.services": {"normalise_email", "hash_password", "find_user_by_email", "add_years",
                       "default_period_end", "unknown_address_digest"},
     "auth.sessions": {"find_session", "has_logged_in_from"},
@@ -75,7 +75,7 @@ READS = {
     "calendars.services": {"run_is_public", "run_with_sessions", "run_calendar",
                            "run_calendar_filename", "feed_token", "feed_address", "feed_owner",
                            "feed_of", "feed_fingerprint", "feed_calendar"},
-    "notifications.outbox": {"outbox_page", "visible_message"},
+    "notifications.outbox": {"outbox_page", "visible_message", "count_failing"},
     "privacy.services": {"one_month_after", "is_overdue", "queue_statement"},
     "programmes.services": {"programmes", "asks_participant_data", "kept_until",
                              "consent_wording", "last_answers", "runs_asking_participant_data",
