@@ -4,6 +4,8 @@ an evidence pack that holds them is an "access" event, listed in the person's ex
 import sqlalchemy as sa
 
 from lms.audit.models import AuditEntry
+from lms.jobs import services as jobs
+from lms.jobs.models import ExportJob, JobKind
 from lms.privacy.export import personal_data
 
 
@@ -14,7 +16,8 @@ def _access_events(db, person):
 
 
 def test_reading_exporting_and_evidence_are_listed_in_the_persons_export(
-        client, auth, db, certificate_world):
+        app, client, auth, db, certificate_world, tmp_path):
+    app.config["EXPORT_DIR"] = str(tmp_path / "exports")
     world = certificate_world
     trainee, admin = world["users"]["trainee"], world["users"]["admin"]
     run_id = world["ids"]["closed_run_id"]
@@ -22,7 +25,15 @@ def test_reading_exporting_and_evidence_are_listed_in_the_persons_export(
     assert client.get(f"/manage/users/{trainee.id}/edit").status_code == 200
     assert client.get(f"/manage/runs/{run_id}/roster.csv").status_code == 200
     assert client.get(f"/runs/{run_id}/register.csv").status_code == 200
-    assert client.get(f"/manage/runs/{run_id}/evidence-pack.zip").status_code == 200
+    # the evidence pack, asked for, made by the job worker and downloaded
+    client.submit(f"/manage/runs/{run_id}/evidence-pack-job", {}, page=f"/manage/runs/{run_id}")
+    assert jobs.work_once("worker-1") >= 1  # the pack (and any other job waiting)
+    job_id = db.session.scalar(sa.select(ExportJob.id).where(
+        ExportJob.kind == JobKind.EVIDENCE_PACK).order_by(ExportJob.id.desc()).limit(1))
+    pack = client.get(f"/manage/exports/{job_id}/download")
+    pack.close()
+    assert pack.status_code == 200
+    db.session.add_all([trainee, admin])  # the worker ended the session they were loaded in
     events = _access_events(db, trainee)
     assert [e.actor_id for e in events] == [admin.id] * 4
     whats = [e.label for e in events]
