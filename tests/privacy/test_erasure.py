@@ -38,7 +38,7 @@ def _person_with_evidence(db, make_user, closed_run, make_run, make_course):
     person.register_number = "MNY-778899"
     db.session.commit()
     certificate = issue_certificate(enrolments[0], admin, date.today())
-    issue_transcript(person, "hu", utcnow(), date.today())
+    transcript = issue_transcript(person, "hu", utcnow(), date.today())
     future = make_run(course=make_course(total_hours=6), capacity=1, sessions=[
         (date.today() + timedelta(days=40), time(9), time(15), 360)])
     enrol(make_user(), future, utcnow(), by=admin)
@@ -47,7 +47,7 @@ def _person_with_evidence(db, make_user, closed_run, make_run, make_course):
     file_request(person, RequestKind.RECTIFICATION, f"{NAME} is right, not Erdos", utcnow())
     erasure = file_request(person, RequestKind.ERASURE, "", utcnow())
     db.session.commit()
-    return run, admin, person, certificate, erasure, waiting
+    return run, admin, person, (certificate, transcript), erasure, waiting
 
 
 def _text_columns():
@@ -73,7 +73,7 @@ def _places_naming(values: list[str]) -> list[str]:
 
 def test_erasure_then_pseudonymisation_leaves_no_personal_data(
         app, client, auth, db, make_user, closed_run, make_run, make_course):
-    run, admin, person, certificate, erasure, waiting = _person_with_evidence(
+    run, admin, person, (certificate, transcript), erasure, waiting = _person_with_evidence(
         db, make_user, closed_run, make_run, make_course)
     personal = [NAME, EMAIL, PHONE, ORGANISATION]
     assert set(_places_naming(personal)) >= {"user.full_name", "user.email", "user.phone",
@@ -122,8 +122,12 @@ def test_erasure_then_pseudonymisation_leaves_no_personal_data(
     assert stored.pdf_sha256 == certificate.pdf_sha256
     page = client.get(f"/v/{certificate.verification_code}").get_data(as_text=True)
     assert "Holder's data erased" in page and certificate.serial in page and "Valid" in page
+    code = transcript.verification_code
+    page = client.get(f"/v/{code}").get_data(as_text=True)
+    assert "Holder's data erased" in page and NAME not in page
     auth.login(admin)
     assert client.get(f"/certificates/{certificate.id}.pdf").status_code == 410
+    assert client.get(f"/my/transcripts/{transcript.id}.pdf").status_code == 410
 
 
 def test_a_person_with_no_evidence_is_pseudonymised_the_next_day(db, make_user):
