@@ -133,6 +133,7 @@ ACCESS: dict[str, Rule] = {
         "surveys.create_template",
         # personal-data requests: accounts span the centres
         "privacy.queue", "privacy.request_detail", "privacy.start_request",
+        "privacy.erase",
     )},
     # administrators; one scoped to a centre reaches only that centre's records
     **{endpoint: _rule(ADMINS, admin=OWN_CENTRE) for endpoint in (

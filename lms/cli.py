@@ -22,6 +22,7 @@ from lms.jobs.cli import jobs_group
 from lms.notifications.delivery import deliver_outbox
 from lms.notifications.models import Notification, OutboxState
 from lms.notifications.worker import MailWorker
+from lms.privacy.cli import privacy_group
 from lms.surveys.evaluations import close_due, send_reminders
 
 
@@ -181,6 +182,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(evaluations_group)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(privacy_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

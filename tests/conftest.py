@@ -432,6 +432,8 @@ def world(db, make_user, make_course, make_run, make_programme, make_survey):
     # a rectification asked by the world's trainee, waiting in the queue
     data_request = file_request(users["trainee"], RequestKind.RECTIFICATION,
                                 "My name is misspelt.", now)
+    # an erasure asked by someone with no training yet
+    erasure_request = file_request(make_user(), RequestKind.ERASURE, "", now)
     db.session.commit()
     # a published needs survey with one answer, and a draft
     survey = make_survey()
@@ -469,6 +471,7 @@ def world(db, make_user, make_course, make_run, make_programme, make_survey):
             "participant_data_id": answers.id,
             "export_job_id": job.id,
             "privacy_request_id": data_request.id,
+            "erasure_request_id": erasure_request.id,
             "survey_id": survey.id,
             "survey_section_id": survey.sections[0].id,
             "survey_question_id": survey.questions[0].id,

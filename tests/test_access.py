@@ -59,6 +59,10 @@ ROUTES = [
     ("GET", "/manage/privacy-requests/{privacy_request_id}", ADMIN_200),
     ("POST", "/manage/privacy-requests/{privacy_request_id}", ADMIN_200),
     ("POST", "/manage/privacy-requests/{privacy_request_id}/start", ADMIN_302),
+    # carrying out an erasure: its confirmation page, then the erasure (not for other kinds)
+    ("GET", "/manage/privacy-requests/{erasure_request_id}/erase", ADMIN_200),
+    ("POST", "/manage/privacy-requests/{erasure_request_id}/erase", ADMIN_302),
+    ("GET", "/manage/privacy-requests/{privacy_request_id}/erase", (LOGIN, 403, 403, 404)),
     ("POST", "/profile", (LOGIN, 200, 200, 200)),
     # an administrator has no sessions of their own, so no feed
     ("POST", "/profile/calendar", (LOGIN, 302, 302, 403)),

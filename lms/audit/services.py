@@ -86,7 +86,9 @@ SECRET_FIELDS = {"password_hash", "calendar_key",  # the key opens the calendar 
 # person later (lms.privacy) leaves nothing of them in the log, whose hash chain
 # covers every entry's fields and could not otherwise be kept unbroken.
 PERSONAL_FIELDS = {"email", "pending_email", "full_name", "phone", "organisation",
-                   "job_title", "county", "settlement", "register_number"}
+                   "job_title", "county", "settlement", "register_number",
+                   # what a person wrote in a request about their data (it may quote it)
+                   "details"}
 # Frozen documents that name their holder: the log keeps the SHA-256 of their facts.
 DIGESTED_FIELDS = {"facts"}
 

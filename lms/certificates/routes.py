@@ -37,6 +37,15 @@ def _pdf(data: bytes, filename: str, inline: bool = True) -> Response:
     )
 
 
+def _erased_pdf() -> tuple[str, int]:
+    """The PDF of a holder whose data is erased is no longer served: it names them."""
+    return render_template(
+        "error.html", title=_("Holder's data erased"),
+        message=_("This document named a person whose personal data has been erased after "
+                  "its retention period. Its serial number and SHA-256 remain as evidence; "
+                  "the PDF itself is no longer kept.")), 410
+
+
 def _apply(operation, success: str) -> bool:
     done = perform(operation)
     if done:
@@ -205,6 +214,8 @@ def download(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
     if certificate.enrolment.user_id != current_user.id and not is_admin(current_user):
         abort(404)  # someone else's certificate: not even its existence is told
+    if not certificate.pdf:
+        return _erased_pdf()
     filename = f"{certificate.serial}.pdf"
     perform(lambda: record_event(DOWNLOAD, "Certificate", certificate.id, filename))
     return _pdf(certificate.pdf, filename, inline=False)
@@ -243,6 +254,8 @@ def transcript_download(transcript_id: int):
     network_admin = is_admin(current_user) and current_user.centre_id is None
     if transcript.user_id != current_user.id and not network_admin:
         abort(404)
+    if not transcript.pdf:
+        return _erased_pdf()
     filename = f"transcript-{transcript.issue_date.isoformat()}-{transcript.id}.pdf"
     perform(lambda: record_event(DOWNLOAD, "Transcript", transcript.id, filename))
     return _pdf(transcript.pdf, filename, inline=False)

@@ -339,6 +339,10 @@ def bulk_pdf(run: Run) -> bytes:
     ).all()
     if not rows:
         raise DomainError(_("No certificate has been issued for this run yet."))
+    # A holder's PDF erased after the retention (lms.privacy.erasure) is left out.
+    rows = [row for row in rows if row[3]]
+    if not rows:
+        raise DomainError(_("No certificate has been issued for this run yet."))
     rows.sort(key=lambda row: (row[0].casefold(), row[1], -row[2]))
     return join_pdfs(row[3] for row in rows)
 

@@ -212,7 +212,10 @@ def _files(run: Run, facts: Facts) -> Iterator[PackFile]:
         for sheet in (s for s in facts.sheets if s.session_id == session.id):
             yield _sheet_file(folder, sheet, run)
     for certificate in facts.certificates:
-        yield _certificate_file(certificate)
+        # A holder pseudonymised after the retention (lms.privacy.erasure): the PDF, which
+        # named them, is no longer kept; the roster still lists the serial.
+        if not certificate.facts.get("holder_erased"):
+            yield _certificate_file(certificate)
     yield PackFile("roster/enrolments.csv",
                    _("Everyone who enrolled: state, outcome, hours, certificates"),
                    "text/csv", lambda: _enrolments_csv(facts))

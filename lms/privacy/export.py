@@ -21,6 +21,7 @@ from lms.audit.models import AuditEntry
 from lms.audit.services import ACCESS
 from lms.auth.models import User, UserSession
 from lms.certificates.models import Certificate, Transcript
+from lms.courses.models import Run
 from lms.enrolment.models import Enrolment
 from lms.extensions import db
 from lms.i18n import lazy_gettext as _l
@@ -89,55 +90,92 @@ def row(obj, skip=()) -> dict:
     }
 
 
-def _enrolment(enrolment: Enrolment) -> dict:
-    run = enrolment.run
-    data = row(enrolment)
-    data["run"] = {"id": run.id, "course": run.course.code, "title": run.course.title,
-                   "centre": run.centre.name, "first_day": plain(run.first_day),
-                   "last_day": plain(run.last_day), "status": plain(run.status)}
-    data["history"] = [row(event) for event in enrolment.events]
-    marks = db.session.scalars(
-        sa.select(AttendanceMark).where(AttendanceMark.enrolment_id == enrolment.id)
-        .options(selectinload(AttendanceMark.session))
-        .order_by(AttendanceMark.id)).all()
-    changes = {}
-    for change in db.session.scalars(sa.select(AttendanceChange).where(
-            AttendanceChange.mark_id.in_([mark.id for mark in marks]))
-            .order_by(AttendanceChange.id)):
-        changes.setdefault(change.mark_id, []).append(row(change))
-    data["attendance"] = [
-        {**row(mark), "session_date": plain(mark.session.date),
-         "session_starts": plain(mark.session.starts_at), "changes": changes.get(mark.id, [])}
-        for mark in marks]
-    participant = db.session.scalar(
-        sa.select(ParticipantData).where(ParticipantData.enrolment_id == enrolment.id))
-    data["participant_data"] = row(participant) if participant else None
-    data["certificates"] = [
-        row(certificate) for certificate in db.session.scalars(
-            sa.select(Certificate).where(Certificate.enrolment_id == enrolment.id)
-            .order_by(Certificate.id))]
-    evaluation = db.session.scalar(
-        sa.select(SurveyResponse).where(SurveyResponse.enrolment_id == enrolment.id,
-                                        SurveyResponse.user_id.is_not(None)))
-    data["evaluation"] = _response(evaluation) if evaluation else None
-    return data
+def _by(rows, key) -> dict:
+    grouped = {}
+    for item in rows:
+        grouped.setdefault(getattr(item, key), []).append(item)
+    return grouped
 
 
-def _response(response: SurveyResponse) -> dict:
-    data = row(response, skip=("browser_key",))
-    answers = db.session.scalars(
-        sa.select(SurveyAnswer).where(SurveyAnswer.response_id == response.id)
-        .order_by(SurveyAnswer.id)).all()
-    data["answers"] = []
-    for answer in answers:
-        question = db.session.get(SurveyQuestion, answer.question_id)
-        option = db.session.get(SurveyOption, answer.option_id) if answer.option_id else None
-        data["answers"].append({
-            **row(answer),
-            "question": question.text_in(response.language) if question else "",
-            "option": option.label_in(response.language) if option else "",
-        })
-    return data
+def _enrolments(user: User) -> list[dict]:
+    """The person's enrolments with their run, history, attendance, participant data,
+    certificates and named evaluation: a fixed number of queries however many."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id)
+        .options(selectinload(Enrolment.events),
+                 selectinload(Enrolment.run).selectinload(Run.course),
+                 selectinload(Enrolment.run).selectinload(Run.centre))
+        .order_by(Enrolment.id)).all()
+    ids = [e.id for e in enrolments]
+    if not ids:
+        return []
+    marks = _by(db.session.scalars(
+        sa.select(AttendanceMark).where(AttendanceMark.enrolment_id.in_(ids))
+        .options(selectinload(AttendanceMark.session)).order_by(AttendanceMark.id)),
+        "enrolment_id")
+    changes = _by(db.session.scalars(
+        sa.select(AttendanceChange).join(AttendanceMark, AttendanceMark.id
+                                         == AttendanceChange.mark_id)
+        .where(AttendanceMark.enrolment_id.in_(ids)).order_by(AttendanceChange.id)), "mark_id")
+    participants = {p.enrolment_id: p for p in db.session.scalars(
+        sa.select(ParticipantData).where(ParticipantData.enrolment_id.in_(ids)))}
+    certificates = _by(db.session.scalars(
+        sa.select(Certificate).where(Certificate.enrolment_id.in_(ids))
+        .order_by(Certificate.id)), "enrolment_id")
+    evaluations = {r.enrolment_id: r for r in db.session.scalars(
+        sa.select(SurveyResponse).where(SurveyResponse.enrolment_id.in_(ids),
+                                        SurveyResponse.user_id.is_not(None)))}
+    responses = _responses(list(evaluations.values()))
+    out = []
+    for enrolment in enrolments:
+        run = enrolment.run
+        data = row(enrolment)
+        data["run"] = {"id": run.id, "course": run.course.code, "title": run.course.title,
+                       "centre": run.centre.name, "first_day": plain(run.first_day),
+                       "last_day": plain(run.last_day), "status": plain(run.status)}
+        data["history"] = [row(event) for event in enrolment.events]
+        data["attendance"] = [
+            {**row(mark), "session_date": plain(mark.session.date),
+             "session_starts": plain(mark.session.starts_at),
+             "changes": [row(change) for change in changes.get(mark.id, [])]}
+            for mark in marks.get(enrolment.id, [])]
+        participant = participants.get(enrolment.id)
+        data["participant_data"] = row(participant) if participant else None
+        data["certificates"] = [row(c) for c in certificates.get(enrolment.id, [])]
+        evaluation = evaluations.get(enrolment.id)
+        data["evaluation"] = responses[evaluation.id] if evaluation else None
+        out.append(data)
+    return out
+
+
+def _responses(responses: list[SurveyResponse]) -> dict[int, dict]:
+    """Survey responses with their answers, the questions and options in the response's
+    language: a fixed number of queries however many."""
+    if not responses:
+        return {}
+    answers = _by(db.session.scalars(
+        sa.select(SurveyAnswer).where(SurveyAnswer.response_id.in_([r.id for r in responses]))
+        .order_by(SurveyAnswer.id)), "response_id")
+    every = [a for group in answers.values() for a in group]
+    questions = {q.id: q for q in db.session.scalars(sa.select(SurveyQuestion).where(
+        SurveyQuestion.id.in_({a.question_id for a in every})))} if every else {}
+    option_ids = {a.option_id for a in every if a.option_id}
+    options = {o.id: o for o in db.session.scalars(sa.select(SurveyOption).where(
+        SurveyOption.id.in_(option_ids)))} if option_ids else {}
+    out = {}
+    for response in responses:
+        data = row(response, skip=("browser_key",))
+        data["answers"] = []
+        for answer in answers.get(response.id, []):
+            question = questions.get(answer.question_id)
+            option = options.get(answer.option_id) if answer.option_id else None
+            data["answers"].append({
+                **row(answer),
+                "question": question.text_in(response.language) if question else "",
+                "option": option.label_in(response.language) if option else "",
+            })
+        out[response.id] = data
+    return out
 
 
 def _referring_columns() -> list[tuple[sa.Table, sa.Column]]:
@@ -155,15 +193,15 @@ def personal_data(user: User) -> dict:
     data["logins"] = [row(s) for s in db.session.scalars(
         sa.select(UserSession).where(UserSession.user_id == user.id)
         .order_by(UserSession.id))]
-    data["enrolments"] = [_enrolment(e) for e in db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.user_id == user.id)
-        .options(selectinload(Enrolment.events)).order_by(Enrolment.id))]
+    data["enrolments"] = _enrolments(user)
     data["transcripts"] = [row(t) for t in db.session.scalars(
         sa.select(Transcript).where(Transcript.user_id == user.id).order_by(Transcript.id))]
-    data["survey_answers"] = [_response(r) for r in db.session.scalars(
+    named = db.session.scalars(
         sa.select(SurveyResponse).where(SurveyResponse.user_id == user.id,
                                         SurveyResponse.enrolment_id.is_(None))
-        .order_by(SurveyResponse.id))]
+        .order_by(SurveyResponse.id)).all()
+    answered = _responses(named)
+    data["survey_answers"] = [answered[r.id] for r in named]
     data["messages"] = [row(n) for n in db.session.scalars(
         sa.select(Notification).where(Notification.user_id == user.id)
         .order_by(Notification.id))]
@@ -176,7 +214,7 @@ def personal_data(user: User) -> dict:
         for e in db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.event == ACCESS, AuditEntry.entity == "User",
                                         AuditEntry.entity_id == user.id)
-            .order_by(AuditEntry.id))]
+            .options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id))]
     data["your_actions"] = [
         {"at": plain(e.at), "action": e.action, "event": e.event, "entity": e.entity,
          "entity_id": e.entity_id}

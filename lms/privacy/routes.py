@@ -4,7 +4,16 @@ administrators' requests queue."""
 import json
 
 import sqlalchemy as sa
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from lms import paging
@@ -17,9 +26,10 @@ from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.pdf import render_pdf
 from lms.pipeline import perform
-from lms.privacy import bp, export, services
+from lms.privacy import bp, erasure, export, services
 from lms.privacy.forms import AnswerForm, RequestForm, kind_labels, state_labels
-from lms.privacy.models import PrivacyRequest, RequestKind, RequestState
+from lms.privacy.models import OPEN_STATES, PrivacyRequest, RequestKind, RequestState
+from lms.templating import format_day
 
 
 @bp.route("/privacy")
@@ -125,3 +135,41 @@ def start_request(request_id: int):
             lambda: services.start_request(found, current_user, utcnow())):
         flash(_("The request is in progress."), "success")
     return redirect(url_for("privacy.request_detail", request_id=found.id))
+
+
+@bp.route("/manage/privacy-requests/<int:request_id>/erase", methods=["GET", "POST"])
+@require(is_admin)
+def erase(request_id: int):
+    """Carry out an erasure request, after a page that states in numbers what will be
+    erased at once and what is kept until when."""
+    found = db.get_or_404(PrivacyRequest, request_id)
+    if found.kind != RequestKind.ERASURE:
+        abort(404)
+    back = url_for("privacy.request_detail", request_id=found.id)
+    form = ConfirmForm()
+    if found.state not in OPEN_STATES:
+        flash(_("This request is already answered."), "error")
+        return redirect(back)
+    if form.validate_on_submit():
+        if perform(lambda: erasure.carry_out_erasure(found, current_user, utcnow())):
+            flash(_("The erasure is carried out and the person is told."), "success")
+            return redirect(back)
+    plan = erasure.erasure_plan(found.user, utcnow())
+    effects = [_("Erased at once: %(what)s (%(num)d)", what=erasure.ERASED_LABELS[key], num=n)
+               for key, n in plan.erased.items() if n]
+    if plan.retain_until is None:
+        effects.append(_("Nothing is kept: the name is replaced by a pseudonym the next day."))
+    else:
+        effects += [_("Kept until %(day)s, then pseudonymised: %(what)s (%(num)d)",
+                      day=format_day(plan.retain_until), what=erasure.KEPT_LABELS[key], num=n)
+                    for key, n in plan.kept.items() if n]
+    warnings = [_("The account can no longer log in. This cannot be undone."),
+                _("The person is told by e-mail, in their language, what was erased and "
+                  "what is kept until when.")]
+    blocked = (_("You cannot erase your own account; ask another administrator.")
+               if found.user_id == current_user.id else None)
+    return render_template("_confirm.html", heading=_("Carry out the erasure"),
+                           subject=_("Data request #%(id)d", id=found.id), back=back,
+                           action=url_for("privacy.erase", request_id=found.id), form=form,
+                           effects=effects, warnings=warnings, blocked=blocked,
+                           button=_("Erase now"), button_class="button-danger")

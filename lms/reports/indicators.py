@@ -217,7 +217,9 @@ def _sections(users, answers) -> list[Section]:
 
     yes_no = [(Answer.YES.value, _l("Yes")), (Answer.NO.value, _l("No")),
               (Answer.UNDISCLOSED.value, _l("Not told")),
-              ("no_consent", _l("Not asked (no consent)"))]
+              # no consent given, or withdrawn (the answers then erased) or erased with
+              # the person's data: counted as not answered, never as "no"
+              ("no_consent", _l("Not answered (no consent, or withdrawn)"))]
     sections = [
         section("age", _l("Age at entry"), [
             ("under_18", _l("Under 18")), ("18_29", _l("18–29")), ("30_54", _l("30–54")),

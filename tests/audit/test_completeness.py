@@ -37,6 +37,7 @@ from lms.jobs.models import ExportJob, JobKind
 from lms.notifications import delivery, outbox
 from lms.notifications import services as notifications
 from lms.notifications.models import Notification, OutboxState
+from lms.privacy import erasure
 from lms.privacy import services as privacy
 from lms.privacy.models import RequestKind, RequestState
 from lms.programmes import services as programmes
@@ -48,7 +49,7 @@ from lms.trainers.models import TrainerAssignment, TrainerRole
 from tests.conftest import PASSWORD, at, tiny_pdf
 
 EXTRA_MODULES = ("lms.auth.sessions", "lms.notifications.outbox", "lms.notifications.delivery",
-                 "lms.surveys.evaluations")
+                 "lms.surveys.evaluations", "lms.privacy.erasure")
 
 READS = {
     "attendance.services": {"lock_date", "is_locked", "has_begun", "session_roster", "marks_of",
@@ -77,6 +78,8 @@ READS = {
                            "feed_of", "feed_fingerprint", "feed_calendar"},
     "notifications.outbox": {"outbox_page", "visible_message", "count_failing"},
     "privacy.services": {"one_month_after", "is_overdue", "queue_statement"},
+    "privacy.erasure": {"pseudonym", "pseudonymous_email", "erasure_plan", "outcome_text",
+                        "due_for_pseudonymisation"},
     "programmes.services": {"programmes", "asks_participant_data", "kept_until",
                              "consent_wording", "last_answers", "runs_asking_participant_data",
                              "consents_of"},
@@ -202,6 +205,29 @@ def s_close_request(w):
     filed = _filed(w)
     return lambda: privacy.close_request(filed, w.admin, RequestState.DONE, "fixed",
                                          utcnow()), "PrivacyRequest"
+
+
+def _erasure_done(w):
+    person = w.make_user(full_name="Törölhető Anna")
+    filed = privacy.file_request(person, RequestKind.ERASURE, "", utcnow())
+    erasure.carry_out_erasure(filed, w.admin, utcnow())
+    w.db.session.commit()
+    return filed
+
+
+def s_carry_out_erasure(w):
+    filed = privacy.file_request(w.make_user(), RequestKind.ERASURE, "", utcnow())
+    return lambda: erasure.carry_out_erasure(filed, w.admin, utcnow()), "User"
+
+
+def s_pseudonymise_person(w):
+    filed = _erasure_done(w)
+    return lambda: erasure.pseudonymise_person(filed, utcnow()), "User"
+
+
+def s_pseudonymise_due(w):
+    _erasure_done(w)
+    return lambda: erasure.pseudonymise_due(utcnow() + timedelta(days=1)), "PrivacyRequest"
 
 
 def s_mark_session(w):
@@ -728,6 +754,9 @@ SCENARIOS = {
     ("programmes.services", "save_programme"): s_save_programme,
     ("programmes.services", "record_participant_data"): s_record_participant_data,
     ("programmes.services", "withdraw_consent"): s_withdraw_consent,
+    ("privacy.erasure", "carry_out_erasure"): s_carry_out_erasure,
+    ("privacy.erasure", "pseudonymise_person"): s_pseudonymise_person,
+    ("privacy.erasure", "pseudonymise_due"): s_pseudonymise_due,
     ("courses.services", "set_course_status"): s_set_course_status,
     ("courses.services", "save_run"): s_save_run,
     ("courses.services", "publish_run"): s_publish_run,

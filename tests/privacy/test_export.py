@@ -81,3 +81,41 @@ def test_the_person_downloads_json_and_pdf_and_each_download_is_logged(
         AuditEntry.event == "export", AuditEntry.entity == "User",
         AuditEntry.entity_id == trainee.id)).all()
     assert len(events) == 2
+
+
+def _export_queries(query_counter, user) -> int:
+    _db.session.expire_all()
+    with query_counter() as statements:
+        personal_data(user)
+    return len(statements)
+
+
+def test_the_exports_query_count_does_not_grow_with_the_persons_data(
+        db, closed_run, make_user, query_counter):
+    from datetime import date
+
+    from lms.audit.services import record_access
+    from lms.certificates.services import issue_certificate
+    from lms.enrolment.models import Enrolment
+
+    one_run, admin, (small, *_) = closed_run()
+    one_run.centre.serial_prefix = "RZ0"  # the next closed run's centre takes "RAZ"
+    issue_certificate(small, admin, date.today())
+    record_access([small.user_id], "profile", actor_id=admin.id)
+    db.session.commit()
+    few = _export_queries(query_counter, small.user)
+    # the same kinds of records, three times over: three runs, more marks, certificates,
+    # access events by other administrators
+    person = make_user()
+    for index in range(3):
+        run, other_admin, (first, *_rest) = closed_run()
+        run.centre.serial_prefix = f"RZ{index + 1}"
+        first.user_id = person.id
+        db.session.flush()
+        if index:
+            issue_certificate(db.session.get(Enrolment, first.id), other_admin, date.today())
+        record_access([person.id], "profile", actor_id=other_admin.id)
+    db.session.commit()
+    many = _export_queries(query_counter, person)
+    assert len(personal_data(person)["enrolments"]) == 3
+    assert many == few

@@ -6,20 +6,27 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import MarkInput, mark_session, register
+from lms.auth.models import User
 from lms.certificates import services as certificates
 from lms.clock import utcnow
+from lms.enrolment.models import Enrolment
 from lms.enrolment.services import enrol
-from lms.programmes.models import Gender
-from lms.programmes.services import record_participant_data
+from lms.privacy.erasure import carry_out_erasure
+from lms.privacy.models import RequestKind
+from lms.privacy.services import file_request
+from lms.programmes.models import Gender, ParticipantData
+from lms.programmes.services import record_participant_data, withdraw_consent
 from lms.reports.indicators import Filters, indicator_report
 from tests.conftest import at
 
 UNTIL = date(2100, 12, 31)  # far enough for every session the factories plan
+NOT_ANSWERED = "Not answered (no consent, or withdrawn)"
 
 
 def row(section, label):
@@ -91,7 +98,7 @@ def test_every_cell_reconciles_with_the_registers(db, programme_world):
     assert cells(row(sections["education"], "ISCED 5–8")) == (1, 0, 0, 0, 0)
     assert cells(row(sections["education"], "ISCED 3–4")) == (1, 0, 0, 0, 0)
     assert cells(row(sections["minority"], "Yes")) == (1, 0, 0, 0, 0)
-    assert cells(row(sections["minority"], "Not asked (no consent)")) == (1, 0, 0, 0, 0)
+    assert cells(row(sections["minority"], NOT_ANSWERED)) == (1, 0, 0, 0, 0)
     assert cells(row(sections["disability"], "Not told")) == (1, 0, 0, 0, 0)  # consent, no answer
     assert cells(row(sections["disability"], "Yes")) == (0, 0, 0, 0, 0)
     for section in report.sections:  # every section counts every participant once
@@ -200,3 +207,24 @@ def test_a_programme_without_answers_says_why_instead_of_empty_tables(
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
                     .split())
     assert said in text and "Participants from minorities" not in text
+
+
+@pytest.mark.parametrize("how", ["withdrawal", "erasure"])
+def test_withdrawn_or_erased_optional_answers_count_as_not_answered(db, programme_world,
+                                                                      make_user, how):
+    programme, short, _long = programme_world
+    maria = db.session.scalar(sa.select(Enrolment).join(Enrolment.user).where(
+        Enrolment.run_id == short.id, User.full_name == "Kiss Mária"))
+    data = db.session.scalar(sa.select(ParticipantData).where(
+        ParticipantData.enrolment_id == maria.id))
+    if how == "withdrawal":
+        withdraw_consent(data, utcnow())
+    else:
+        erasure = file_request(maria.user, RequestKind.ERASURE, "", utcnow())
+        carry_out_erasure(erasure, make_user(role="admin"), utcnow())
+    db.session.commit()
+    assert (data.sensitive_consent, data.minority) == (False, None)
+    sections = {s.key: s for s in indicator_report(programme, Filters(until=UNTIL)).sections}
+    assert cells(row(sections["minority"], "Yes")) == (0, 0, 0, 0, 0)
+    assert cells(row(sections["minority"], NOT_ANSWERED)) == (2, 0, 0, 0, 0)
+    assert cells(row(sections["age"], "30–54")) == (1, 0, 0, 0, 0)  # the core answers stay
