@@ -102,6 +102,7 @@ ROUTES = [
     ("POST", "/manage/surveys/{survey_id}/archive", ADMIN_302),
     ("GET", "/manage/surveys/{survey_id}/archive", ADMIN_200),
     ("POST", "/manage/surveys/{survey_id}/new-version", ADMIN_302),
+    ("GET", "/manage/surveys/{survey_id}/new-version", ADMIN_200),
     ("GET", "/manage/surveys/{survey_id}/preview", ADMIN_200),
     ("GET", "/manage/surveys/{survey_id}/results", ADMIN_200),
     ("GET", "/manage/surveys/{survey_id}/questions/{text_question_id}/answers", ADMIN_200),

@@ -393,10 +393,34 @@ def archive_survey(survey_id: int):
         else _("This survey is already archived."))
 
 
-@bp.route("/manage/surveys/<int:survey_id>/new-version", methods=["POST"])
+@bp.route("/manage/surveys/<int:survey_id>/new-version", methods=["GET", "POST"])
 @require(is_admin)
 def new_version(survey_id: int):
+    """GET: what a new version copies and what becomes of this one, and the button;
+    POST: make it."""
     survey = _survey(survey_id)
+    if request.method == "GET":
+        effects = [
+            _("Version %(version)d is made as a draft, a copy of this one to change.",
+              version=survey.version + 1),
+            ngettext("The copy has %(num)d section.", "The copy has %(num)d sections.",
+                     len(survey.sections)),
+            ngettext("The copy has %(num)d question, with its answer options.",
+                     "The copy has %(num)d questions, with their answer options.",
+                     len(survey.questions)),
+            ngettext("This version keeps its %(num)d answer, as given, for its results.",
+                     "This version keeps its %(num)d answers, as given, for its results.",
+                     services.response_count(survey)),
+        ]
+        if survey.status == SurveyStatus.PUBLISHED:
+            effects.insert(1, _("This version closes now: its address stops taking answers "
+                                "until the new version is published."))
+        return _confirm_page(
+            survey, heading=_("Make a new version"),
+            action=url_for("surveys.new_version", survey_id=survey.id),
+            button=_("Make the new version"), danger=False, effects=effects,
+            blocked=None if survey.status != SurveyStatus.ARCHIVED
+            else _("This survey is archived: it cannot change."))
     if ConfirmForm().validate_on_submit():
         done = perform(lambda: services.new_version(survey, current_user))
         if done:

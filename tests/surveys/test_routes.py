@@ -189,6 +189,14 @@ def test_a_survey_with_answers_offers_a_new_version(app, client, auth, db, make_
         "section": question.section_id, "kind": "single", "text_en": "x", "text_hu": "x",
         "options_en": "a\nb", "options_hu": "a\nb"})
     assert "new version" in edit.get_data(as_text=True)
+    assert f'href="{page}/new-version"' in html
+    confirm = client.get(f"{page}/new-version").get_data(as_text=True)
+    assert "Version 2 is made as a draft" in confirm
+    assert "The copy has 1 section." in confirm
+    assert "The copy has 6 questions, with their answer options." in confirm
+    assert "This version closes now" in confirm
+    assert "This version keeps its 1 answer, as given, for its results." in confirm
+    assert db.session.scalar(sa.select(sa.func.count(Survey.id))) == 1  # nothing made yet
     made = client.submit(f"{page}/new-version", page=page)
     copy = db.session.scalar(sa.select(Survey).where(Survey.version == 2))
     assert made.headers["Location"].endswith(f"/manage/surveys/{copy.id}")
