@@ -142,7 +142,7 @@ ROUTES = [
     ("GET", "/manage/courses/{course_id}/edit", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/courses/{course_id}/edit", (LOGIN, 403, 403, 200)),
     ("POST", "/manage/courses/{course_id}/status", (LOGIN, 403, 403, 302)),
-    ("GET", "/manage/courses/{course_id}/status?status=archived", (LOGIN, 403, 403, 200)),
+    ("GET", "/manage/courses/{course_id}/status", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/runs/", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/runs/new", (LOGIN, 403, 403, 200)),
     ("GET", "/manage/runs/{run_id}", (LOGIN, 403, 403, 200)),

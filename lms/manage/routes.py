@@ -165,12 +165,10 @@ def _archive_effects(course: Course) -> list[str]:
 
 @bp.route("/courses/<int:course_id>/status", methods=["GET", "POST"])
 def course_status(course_id: int):
-    """POST: publish or archive the course. GET (archiving only): what archiving
-    changes, in runs and trainees, and the button."""
+    """POST: publish or archive the course. GET: what archiving changes, in runs and
+    trainees, and the button (publishing needs no confirmation: it hides nothing)."""
     course = db.get_or_404(Course, course_id)
     if request.method == "GET":
-        if request.args.get("status") != CourseStatus.ARCHIVED.value:
-            return redirect(url_for("manage.courses"))
         return render_template(
             "_confirm.html", heading=_("Archive the course %(code)s", code=course.code),
             subject=course.title, back=url_for("manage.courses"),
