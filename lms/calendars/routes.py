@@ -1,5 +1,5 @@
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.access import can
@@ -8,6 +8,7 @@ from lms.calendars.permissions import can_have_feed
 from lms.clock import utcnow
 from lms.courses.forms import ConfirmForm
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.pipeline import perform
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -55,12 +56,43 @@ def _to_profile():
     return redirect(url_for("auth.profile") + "#calendar-heading")
 
 
-@bp.route("/profile/calendar", methods=["POST"])
+def _upcoming(user) -> int:
+    """How many sessions still to come the user's feed shows now."""
+    now = utcnow()
+    return sum(entry.session.date >= now.date() for entry in services.feed_of(user, now).entries)
+
+
+def _feed_confirm(user, *, heading: str, action: str, button: str, effects: list[str]):
+    return render_template(
+        "_confirm.html", manage_nav=False, heading=heading, subject=_("My profile"),
+        back=url_for("auth.profile") + "#calendar-heading", action=action, form=ConfirmForm(),
+        button=button, button_class="button-danger", effects=effects, warnings=[], names=[],
+        blocked=None if user.calendar_key is not None
+        else _("You have no calendar address: there is nothing to turn off."))
+
+
+@bp.route("/profile/calendar", methods=["GET", "POST"])
 def start_feed():
+    """POST: make the calendar address (a new one: the old one stops working). GET: what
+    a new address changes, and the button (with no address yet: back to the profile)."""
     user = current_user._get_current_object()
     if not can_have_feed(user):
         abort(403)
     renewed = user.calendar_key is not None
+    if request.method == "GET":
+        if not renewed:
+            return _to_profile()
+        return _feed_confirm(
+            user, heading=_("A new calendar address"), action=url_for("calendars.start_feed"),
+            button=_("Make a new address"), effects=[
+                _("Your calendar gets a new address; the old one stops working at once, for "
+                  "whoever has it."),
+                ngettext("Calendar programs subscribed to the old address no longer get your "
+                         "%(num)d session to come, nor its changes.",
+                         "Calendar programs subscribed to the old address no longer get your "
+                         "%(num)d sessions to come, nor their changes.", _upcoming(user)),
+                _("Add the new address to your own calendar programs again."),
+            ])
     if ConfirmForm().validate_on_submit() and perform(lambda: services.start_feed(user)):
         flash(
             _("Your calendar has a new address; the old one no longer works.")
@@ -71,11 +103,23 @@ def start_feed():
     return _to_profile()
 
 
-@bp.route("/profile/calendar/off", methods=["POST"])
+@bp.route("/profile/calendar/off", methods=["GET", "POST"])
 def stop_feed():
+    """GET: what turning the address off changes, in sessions, and the button; POST: off."""
     user = current_user._get_current_object()
     if not can_have_feed(user):
         abort(403)
+    if request.method == "GET":
+        return _feed_confirm(
+            user, heading=_("Turn off my calendar address"),
+            action=url_for("calendars.stop_feed"), button=_("Turn it off"), effects=[
+                _("Your calendar address stops working at once, for whoever has it."),
+                ngettext("Calendar programs subscribed to it no longer get your %(num)d "
+                         "session to come, nor its changes.",
+                         "Calendar programs subscribed to it no longer get your %(num)d "
+                         "sessions to come, nor their changes.", _upcoming(user)),
+                _("You can make a new address at any time; the old one never works again."),
+            ])
     if ConfirmForm().validate_on_submit() and perform(lambda: services.stop_feed(user)):
         flash(_("Your calendar address is turned off: it no longer works."), "success")
     return _to_profile()

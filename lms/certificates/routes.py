@@ -22,6 +22,7 @@ from lms.i18n import LANGUAGE_NAMES, ngettext, viewer_zone
 from lms.i18n import gettext as _
 from lms.paging import page_args, paginate
 from lms.pipeline import perform
+from lms.templating import format_day
 
 VERIFY_LIMIT = "30 per minute"
 # Each transcript is rendered and kept for ever: a person needs a few, not hundreds.
@@ -191,10 +192,32 @@ def revoke(certificate_id: int):
         else _("Only a valid certificate can be revoked."))
 
 
-@bp.route("/manage/certificates/<int:certificate_id>/reissue", methods=["POST"])
+@bp.route("/manage/certificates/<int:certificate_id>/reissue", methods=["GET", "POST"])
 @require(is_admin)
 def reissue(certificate_id: int):
+    """GET: the new serial and what becomes of the revoked one, and the button; POST:
+    reissue."""
     certificate = db.get_or_404(Certificate, certificate_id)
+    if request.method == "GET":
+        enrolment, run = certificate.enrolment, certificate.enrolment.run
+        name = enrolment.user.full_name
+        today = run.today(utcnow())
+        return render_template(
+            "_confirm.html", heading=_("Reissue certificate %(serial)s", serial=certificate.serial),
+            subject=run.course.title,
+            back=url_for("certificates.run_certificates", run_id=run.id),
+            action=url_for("certificates.reissue", certificate_id=certificate.id),
+            form=ConfirmForm(), button=_("Issue the new certificate"), warnings=[], names=[],
+            effects=[
+                _("%(name)s gets a new certificate, serial %(serial)s, dated %(day)s, with the "
+                  "facts as they are today.", name=name,
+                  serial=services.next_serial_preview(run, today.year), day=format_day(today)),
+                _("The revoked certificate %(serial)s becomes superseded: anyone who checks its "
+                  "code is pointed to the new one.", serial=certificate.serial),
+                _("Both stay on record; an issued certificate is never changed."),
+            ],
+            blocked=None if certificate.status == CertificateStatus.REVOKED
+            else _("Revoke the certificate first, giving the reason, then reissue it."))
     if ConfirmForm().validate_on_submit():
         _apply(
             lambda: services.reissue(

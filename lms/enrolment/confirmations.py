@@ -9,6 +9,7 @@ from lms.enrolment.queries import waitlist_positions
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.i18n import ngettext
+from lms.templating import format_day
 
 
 def _counts(run: Run) -> dict[EnrolmentState, int]:
@@ -79,4 +80,39 @@ def cancel_run_effects(run: Run) -> list[str]:
                  counts.get(EnrolmentState.WAITLISTED, 0)),
         _("The run and every enrolment stay on record as cancelled, with your reason; this "
           "cannot be undone."),
+    ]
+
+
+def _seat_line(run: Run) -> str:
+    """Who gets the seat an enrolment of `run` frees."""
+    first = _first_in_line(run)
+    if first is None:
+        return _("Nobody is on the waitlist: the seat becomes free for anyone to enrol.")
+    return _("The seat goes at once to %(name)s, first of %(num)d on the waitlist, who is "
+             "told by e-mail.", name=first.user.full_name,
+             num=_counts(run).get(EnrolmentState.WAITLISTED, 0))
+
+
+def refuse_effects(enrolment: Enrolment) -> list[str]:
+    """Who is told what, and who gets the seat, when a pending `enrolment` is refused."""
+    return [
+        _("%(name)s is told by e-mail that their enrolment is refused, with your reason.",
+          name=enrolment.user.full_name),
+        _seat_line(enrolment.run),
+        _("The enrolment stays on record as refused, with your reason."),
+    ]
+
+
+def move_effects(enrolment: Enrolment, target: Run) -> list[str]:
+    """What moving `enrolment` to `target` changes in both runs."""
+    name = enrolment.user.full_name
+    return [
+        _("%(name)s leaves this run; the enrolment here stays on record as moved.", name=name),
+        _seat_line(enrolment.run),
+        ngettext("%(name)s takes a seat in the run in %(city)s from %(day)s, where %(num)d "
+                 "seat is free now, and is told by e-mail.",
+                 "%(name)s takes a seat in the run in %(city)s from %(day)s, where %(num)d "
+                 "seats are free now, and is told by e-mail.",
+                 target.seats_left, name=name, city=target.centre.city,
+                 day=format_day(target.first_date)),
     ]

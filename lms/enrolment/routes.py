@@ -22,7 +22,7 @@ from lms.enrolment.forms import (
     MoveForm,
     ReasonForm,
 )
-from lms.enrolment.models import CancelKind, Enrolment, EnrolmentState
+from lms.enrolment.models import SEAT_STATES, CancelKind, Enrolment, EnrolmentState
 from lms.enrolment.queries import people_of_run, waitlist_positions
 from lms.exports import csv_download
 from lms.extensions import db
@@ -333,25 +333,29 @@ def approve(enrolment_id: int):
     return _back_to_roster(enrolment)
 
 
-def _with_reason(enrolment_id: int, operation, done_message):
-    enrolment = _enrolment_for_admin(enrolment_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Give the reason."), "error")
-    elif perform(lambda: operation(enrolment, form.reason.data)):
-        flash(done_message(enrolment), "success")
-    return _back_to_roster(enrolment)
-
-
-@bp.route("/manage/enrolments/<int:enrolment_id>/refuse", methods=["POST"])
+@bp.route("/manage/enrolments/<int:enrolment_id>/refuse", methods=["GET", "POST"])
 @require(is_admin)
 def refuse(enrolment_id: int):
-    return _with_reason(
-        enrolment_id,
-        lambda e, reason: services.refuse(e, current_user, reason, utcnow()),
-        lambda e: _("The enrolment of %(name)s is refused; they are told by e-mail, with "
-                    "your reason, and the seat goes to the waitlist.", name=e.user.full_name),
-    )
+    """GET: who is told and who gets the seat, the reason and the button; POST: refuse."""
+    enrolment = _enrolment_for_admin(enrolment_id)
+    form = ReasonForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if perform(lambda: services.refuse(enrolment, current_user, form.reason.data,
+                                           utcnow()), form):
+            flash(_("The enrolment of %(name)s is refused; they are told by e-mail, with "
+                    "your reason, and the seat goes to the waitlist.",
+                    name=enrolment.user.full_name), "success")
+            return _back_to_roster(enrolment)
+    return render_template(
+        "_confirm.html", form=form, fields=["reason"],
+        heading=_("Refuse the enrolment of %(name)s", name=enrolment.user.full_name),
+        subject=enrolment.run.course.title,
+        back=url_for("enrolment.roster", run_id=enrolment.run_id),
+        action=url_for("enrolment.refuse", enrolment_id=enrolment.id),
+        button=_("Refuse the enrolment"), button_class="button-danger", warnings=[], names=[],
+        effects=confirmations.refuse_effects(enrolment),
+        blocked=None if enrolment.state == EnrolmentState.PENDING
+        else _("Only a pending enrolment can be refused."))
 
 
 @bp.route("/manage/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
@@ -383,21 +387,35 @@ def cancel_for_trainee(enrolment_id: int):
         else _("This enrolment is already cancelled."))
 
 
-@bp.route("/manage/enrolments/<int:enrolment_id>/move", methods=["POST"])
+@bp.route("/manage/enrolments/<int:enrolment_id>/move", methods=["GET", "POST"])
 @require(is_admin)
 def move(enrolment_id: int):
+    """GET (the run chosen on the roster): what moving changes in both runs, and the
+    button; POST: move."""
     enrolment = _enrolment_for_admin(enrolment_id)
-    form = MoveForm()
+    form = MoveForm(request.args, meta={"csrf": False}) if request.method == "GET" \
+        else MoveForm()
     form.run_id.choices = options(
         (r.id, str(r.id))
         for r in services.other_runs_of_course(enrolment.run, utcnow())
         if scoped_centre_id(current_user) in (None, r.centre_id)
     )
-    if not form.validate_on_submit():
+    valid = form.validate() if request.method == "GET" else form.validate_on_submit()
+    if not valid:
         flash(_("Choose another run of the same course."), "error")
         return _back_to_roster(enrolment)
     target = db.get_or_404(Run, form.run_id.data)
     source_id = enrolment.run_id
+    if request.method == "GET":
+        return render_template(
+            "_confirm.html", form=ConfirmForm(), hidden={"run_id": target.id},
+            heading=_("Move %(name)s to another run", name=enrolment.user.full_name),
+            subject=enrolment.run.course.title, back=url_for("enrolment.roster", run_id=source_id),
+            action=url_for("enrolment.move", enrolment_id=enrolment.id),
+            button=_("Move them"), warnings=[], names=[],
+            effects=confirmations.move_effects(enrolment, target),
+            blocked=None if enrolment.state in SEAT_STATES
+            else _("Only a trainee with a place can be moved."))
     if perform(lambda: services.move_enrolment(enrolment, target, current_user, utcnow())):
         flash(
             _(

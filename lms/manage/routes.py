@@ -14,10 +14,12 @@ from lms.auth.models import Role, User
 from lms.auth.permissions import is_admin, require
 from lms.courses import services
 from lms.courses.forms import CentreForm, ConfirmForm, CourseForm
-from lms.courses.models import Centre, Course, CourseStatus, Run
+from lms.courses.models import Centre, Course, CourseStatus, Run, RunStatus
+from lms.enrolment.models import Enrolment, EnrolmentState
 from lms.extensions import db
 from lms.formtools import options
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.manage import audit as _audit  # noqa: F401  (the audit log)
 from lms.manage import bp
 from lms.manage import outbox as _outbox  # noqa: F401  (the e-mail outbox)
@@ -137,9 +139,45 @@ def edit_course(course_id: int | None = None):
     return render_template("manage/course_form.html", form=form, course=course)
 
 
-@bp.route("/courses/<int:course_id>/status", methods=["POST"])
+def _archive_effects(course: Course) -> list[str]:
+    """What archiving `course` changes, in runs and trainees."""
+    runs = dict(db.session.execute(
+        sa.select(Run.status, sa.func.count(Run.id)).where(Run.course_id == course.id)
+        .group_by(Run.status)).all())
+    enrolled = db.session.scalar(
+        sa.select(sa.func.count(Enrolment.id)).join(Run, Run.id == Enrolment.run_id).where(
+            Run.course_id == course.id, Run.status == RunStatus.PUBLISHED,
+            Enrolment.state == EnrolmentState.ENROLLED))
+    return [
+        ngettext("The course leaves the catalogue with its %(num)d published run.",
+                 "The course leaves the catalogue with its %(num)d published runs.",
+                 runs.get(RunStatus.PUBLISHED, 0)),
+        ngettext("%(num)d trainee enrolled in them keeps their place; the runs go on as "
+                 "planned.",
+                 "%(num)d trainees enrolled in them keep their places; the runs go on as "
+                 "planned.", enrolled),
+        ngettext("%(num)d draft run cannot be published, and no new run can be scheduled.",
+                 "%(num)d draft runs cannot be published, and no new run can be scheduled.",
+                 runs.get(RunStatus.DRAFT, 0)),
+        _("Nothing is deleted: the course can be published again."),
+    ]
+
+
+@bp.route("/courses/<int:course_id>/status", methods=["GET", "POST"])
 def course_status(course_id: int):
+    """POST: publish or archive the course. GET: what archiving changes, in runs and
+    trainees, and the button (publishing needs no confirmation: it hides nothing)."""
     course = db.get_or_404(Course, course_id)
+    if request.method == "GET":
+        return render_template(
+            "_confirm.html", heading=_("Archive the course %(code)s", code=course.code),
+            subject=course.title, back=url_for("manage.courses"),
+            action=url_for("manage.course_status", course_id=course.id),
+            hidden={"status": CourseStatus.ARCHIVED.value}, form=ConfirmForm(),
+            button=_("Archive the course"), button_class="button-danger", warnings=[],
+            names=[], effects=_archive_effects(course),
+            blocked=None if course.status != CourseStatus.ARCHIVED
+            else _("This course is already archived."))
     form = ConfirmForm()
     status = request.form.get("status", "")
     if form.validate_on_submit() and status in CourseStatus._value2member_map_:

@@ -32,6 +32,7 @@ from lms.i18n import ngettext
 from lms.manage import bp
 from lms.pipeline import perform
 from lms.programmes.services import programmes
+from lms.templating import format_day, format_hours
 from lms.trainers import services as trainers
 
 
@@ -212,14 +213,46 @@ def edit_session(session_id: int):
     return render_template("manage/session_form.html", form=form, session=session, run=run)
 
 
-@bp.route("/sessions/<int:session_id>/remove", methods=["POST"])
+@bp.route("/sessions/<int:session_id>/remove", methods=["GET", "POST"])
 def remove_session(session_id: int):
+    """GET: what removing the session changes, in hours and trainers, and the button;
+    POST: remove it."""
     session = db.get_or_404(Session, session_id)
     run = session.run
-    if ConfirmForm().validate_on_submit():
-        if perform(lambda: trainers.remove_session(run, session, current_user)):
-            flash(_("The session is removed."), "success")
-    return redirect(url_for("manage.run", run_id=run.id) + "#sessions")
+    back = url_for("manage.run", run_id=run.id) + "#sessions"
+    if request.method == "POST":
+        if ConfirmForm().validate_on_submit():
+            if perform(lambda: trainers.remove_session(run, session, current_user)):
+                flash(_("The session is removed."), "success")
+        return redirect(back)
+    narrowed = [a for a in trainers.run_assignments(run) if session in a.sessions]
+    alone = [a for a in narrowed if len(a.sessions) == 1]
+    left = run.scheduled_minutes - session.minutes
+    effects = [
+        _("The session of %(day)s, %(hours)s hours, is deleted.",
+          day=format_day(session.date), hours=format_hours(session.hours)),
+        ngettext("The run then has %(num)d session, %(hours)s of the course's %(total)d hours.",
+                 "The run then has %(num)d sessions, %(hours)s of the course's %(total)d hours.",
+                 len(run.sessions) - 1, hours=format_hours(minutes_to_hours(left)),
+                 total=run.course.total_hours),
+        ngettext("%(num)d trainer chosen for this session no longer trains it.",
+                 "%(num)d trainers chosen for this session no longer train it.",
+                 len(narrowed)),
+    ]
+    warnings = [ngettext(
+        "%(num)d trainer was chosen for this session alone and is taken off the run (kept "
+        "on record as removed).",
+        "%(num)d trainers were chosen for this session alone and are taken off the run "
+        "(kept on record as removed).", len(alone))] if alone else []
+    return render_template(
+        "_confirm.html", heading=_("Remove the session of %(day)s", day=format_day(session.date)),
+        subject=run.course.title, back=back,
+        action=url_for("manage.remove_session", session_id=session.id), form=ConfirmForm(),
+        button=_("Remove the session"), button_class="button-danger", effects=effects,
+        warnings=warnings, names=[a.trainer.full_name for a in narrowed],
+        names_heading=_("Trainers chosen for this session"),
+        blocked=None if run.status == RunStatus.DRAFT
+        else _("Sessions can be removed only while the run is a draft."))
 
 
 @bp.route("/runs/<int:run_id>/publish", methods=["POST"])

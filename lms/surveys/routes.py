@@ -23,6 +23,7 @@ from lms.exports import csv_download, safe_cell
 from lms.extensions import db, limiter
 from lms.formtools import int_arg, options
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.paging import page_args, paginate
 from lms.pipeline import explain_constraint, perform
 from lms.surveys import bp, results, services
@@ -202,15 +203,57 @@ def move_section(survey_id: int, section_id: int):
     return redirect(url_for("surveys.survey", survey_id=survey.id) + "#questions")
 
 
-@bp.route("/manage/surveys/<int:survey_id>/sections/<int:section_id>/remove", methods=["POST"])
+def _confirm_page(survey: Survey, *, heading: str, action: str, button: str,
+                  effects: list[str], blocked: str | None, back: str | None = None,
+                  danger: bool = True):
+    """The page that says what a change to `survey` will do before it is done."""
+    return render_template(
+        "_confirm.html", heading=heading, subject=survey.title_in(_language()),
+        back=back or url_for("surveys.survey", survey_id=survey.id), action=action,
+        form=ConfirmForm(), button=button, button_class="button-danger" if danger else None,
+        effects=effects, warnings=[], names=[], blocked=blocked)
+
+
+def _unchangeable(survey: Survey) -> str | None:
+    """Why the survey's questions cannot change now, or None."""
+    if survey.status == SurveyStatus.ARCHIVED:
+        return _("This survey is archived: it cannot change.")
+    if services.has_responses(survey):
+        return _("This survey has answers: its questions cannot change. Make a new version "
+                 "to change them.")
+    return None
+
+
+@bp.route("/manage/surveys/<int:survey_id>/sections/<int:section_id>/remove",
+          methods=["GET", "POST"])
 @require(is_admin)
 def remove_section(survey_id: int, section_id: int):
+    """GET: what removing the section changes, and the button; POST: remove it."""
     survey = _survey(survey_id)
     section = _section(survey, section_id)
-    if ConfirmForm().validate_on_submit() and perform(
-            lambda: services.remove_section(survey, section)):
-        flash(_("The section is removed."), "success")
-    return redirect(url_for("surveys.survey", survey_id=survey.id) + "#questions")
+    back = url_for("surveys.survey", survey_id=survey.id) + "#questions"
+    if request.method == "POST":
+        if ConfirmForm().validate_on_submit() and perform(
+                lambda: services.remove_section(survey, section)):
+            flash(_("The section is removed."), "success")
+        return redirect(back)
+    blocked = _unchangeable(survey)
+    if blocked is None and section.questions:
+        blocked = _("Move or remove this section's questions first.")
+    if blocked is None and len(survey.sections) <= 1:
+        blocked = _("A survey keeps at least one section.")
+    return _confirm_page(
+        survey, heading=_("Remove the section “%(title)s”",
+                          title=section.title_in(_language()) or section.position + 1),
+        action=url_for("surveys.remove_section", survey_id=survey.id, section_id=section.id),
+        button=_("Remove the section"), back=back, blocked=blocked, effects=[
+            ngettext("The section is deleted; it has %(num)d question.",
+                     "The section is deleted; it has %(num)d questions.",
+                     len(section.questions)),
+            ngettext("The survey then has %(num)d section.",
+                     "The survey then has %(num)d sections.", len(survey.sections) - 1),
+            _("Nobody has answered the survey yet: no answer is lost."),
+        ])
 
 
 @bp.route("/manage/surveys/<int:survey_id>/questions/new", methods=["GET", "POST"])
@@ -261,19 +304,32 @@ def move_question(survey_id: int, question_id: int):
 
 
 @bp.route("/manage/surveys/<int:survey_id>/questions/<int:question_id>/remove",
-          methods=["POST"])
+          methods=["GET", "POST"])
 @require(is_admin)
 def remove_question(survey_id: int, question_id: int):
+    """GET: what removing the question changes, and the button; POST: remove it."""
     survey = _survey(survey_id)
     question = _question(survey, question_id)
-    if ConfirmForm().validate_on_submit() and perform(
-            lambda: services.remove_question(survey, question)):
-        flash(_("The question is removed."), "success")
-    return redirect(url_for("surveys.survey", survey_id=survey.id) + "#questions")
+    back = url_for("surveys.survey", survey_id=survey.id) + "#questions"
+    if request.method == "POST":
+        if ConfirmForm().validate_on_submit() and perform(
+                lambda: services.remove_question(survey, question)):
+            flash(_("The question is removed."), "success")
+        return redirect(back)
+    return _confirm_page(
+        survey, heading=_("Remove the question “%(text)s”", text=question.text_in(_language())),
+        action=url_for("surveys.remove_question", survey_id=survey.id, question_id=question.id),
+        button=_("Remove the question"), back=back, blocked=_unchangeable(survey), effects=[
+            ngettext("The question and its %(num)d answer option are deleted.",
+                     "The question and its %(num)d answer options are deleted.",
+                     len(question.options)),
+            ngettext("The survey then has %(num)d question.",
+                     "The survey then has %(num)d questions.", len(survey.questions) - 1),
+            _("Nobody has answered the survey yet: no answer is lost."),
+        ])
 
 
-def _change_status(survey_id: int, operation, message):
-    survey = _survey(survey_id)
+def _change_status(survey: Survey, operation, message):
     if ConfirmForm().validate_on_submit() and perform(lambda: operation(survey)):
         flash(message(), "success")
     return redirect(url_for("surveys.survey", survey_id=survey.id))
@@ -282,27 +338,89 @@ def _change_status(survey_id: int, operation, message):
 @bp.route("/manage/surveys/<int:survey_id>/publish", methods=["POST"])
 @require(is_admin)
 def publish_survey(survey_id: int):
-    return _change_status(survey_id, services.publish_survey,
+    return _change_status(_survey(survey_id), services.publish_survey,
                           lambda: _("The survey is published."))
 
 
-@bp.route("/manage/surveys/<int:survey_id>/close", methods=["POST"])
+@bp.route("/manage/surveys/<int:survey_id>/close", methods=["GET", "POST"])
 @require(is_admin)
 def close_survey(survey_id: int):
-    return _change_status(survey_id, services.close_survey, lambda: _("The survey is closed."))
+    """GET: what closing now changes, in answers and days, and the button; POST: close."""
+    survey = _survey(survey_id)
+    if request.method == "POST":
+        return _change_status(survey, services.close_survey,
+                              lambda: _("The survey is closed."))
+    now = utcnow()
+    days = max((survey.closes_at - now).days, 0) if survey.closes_at > now else 0
+    return _confirm_page(
+        survey, heading=_("Close the survey now"),
+        action=url_for("surveys.close_survey", survey_id=survey.id),
+        button=_("Close the survey"),
+        blocked=None if survey.status == SurveyStatus.PUBLISHED
+        else _("Only a published survey can be closed."), effects=[
+            _("Its address stops taking answers now instead of on %(when)s.",
+              when=format_when(survey.closes_at)),
+            ngettext("That is %(num)d day earlier than planned.",
+                     "That is %(num)d days earlier than planned.", days),
+            ngettext("The %(num)d answer already given is kept for the results.",
+                     "The %(num)d answers already given are kept for the results.",
+                     services.response_count(survey)),
+            _("A closed survey cannot be opened again; a new version can be published."),
+        ])
 
 
-@bp.route("/manage/surveys/<int:survey_id>/archive", methods=["POST"])
+@bp.route("/manage/surveys/<int:survey_id>/archive", methods=["GET", "POST"])
 @require(is_admin)
 def archive_survey(survey_id: int):
-    return _change_status(survey_id, services.archive_survey,
-                          lambda: _("The survey is archived."))
+    """GET: what archiving changes, and the button; POST: archive."""
+    survey = _survey(survey_id)
+    if request.method == "POST":
+        return _change_status(survey, services.archive_survey,
+                              lambda: _("The survey is archived."))
+    effects = [
+        _("The survey leaves the list of surveys in use and can no longer change; it is "
+          "listed under “Archived surveys”."),
+        ngettext("Its %(num)d answer stays for its results.",
+                 "Its %(num)d answers stay for its results.", services.response_count(survey)),
+    ]
+    if survey.status == SurveyStatus.PUBLISHED:
+        effects.insert(0, _("It is taking answers: its address stops taking them now."))
+    return _confirm_page(
+        survey, heading=_("Archive the survey"),
+        action=url_for("surveys.archive_survey", survey_id=survey.id),
+        button=_("Archive the survey"), effects=effects,
+        blocked=None if survey.status != SurveyStatus.ARCHIVED
+        else _("This survey is already archived."))
 
 
-@bp.route("/manage/surveys/<int:survey_id>/new-version", methods=["POST"])
+@bp.route("/manage/surveys/<int:survey_id>/new-version", methods=["GET", "POST"])
 @require(is_admin)
 def new_version(survey_id: int):
+    """GET: what a new version copies and what becomes of this one, and the button;
+    POST: make it."""
     survey = _survey(survey_id)
+    if request.method == "GET":
+        effects = [
+            _("Version %(version)d is made as a draft, a copy of this one to change.",
+              version=survey.version + 1),
+            ngettext("The copy has %(num)d section.", "The copy has %(num)d sections.",
+                     len(survey.sections)),
+            ngettext("The copy has %(num)d question, with its answer options.",
+                     "The copy has %(num)d questions, with their answer options.",
+                     len(survey.questions)),
+            ngettext("This version keeps its %(num)d answer, as given, for its results.",
+                     "This version keeps its %(num)d answers, as given, for its results.",
+                     services.response_count(survey)),
+        ]
+        if survey.status == SurveyStatus.PUBLISHED:
+            effects.insert(1, _("This version closes now: its address stops taking answers "
+                                "until the new version is published."))
+        return _confirm_page(
+            survey, heading=_("Make a new version"),
+            action=url_for("surveys.new_version", survey_id=survey.id),
+            button=_("Make the new version"), danger=False, effects=effects,
+            blocked=None if survey.status != SurveyStatus.ARCHIVED
+            else _("This survey is archived: it cannot change."))
     if ConfirmForm().validate_on_submit():
         done = perform(lambda: services.new_version(survey, current_user))
         if done:

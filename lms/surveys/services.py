@@ -331,11 +331,14 @@ def remove_question(survey: Survey, question: SurveyQuestion) -> None:
     """Remove a question of a survey nobody has answered yet."""
     _editable(survey)
     section = question.section
-    for option in list(question.options):
-        db.session.delete(option)
-    section.questions.remove(question)
-    survey.questions.remove(question)
-    db.session.delete(question)
+    # Not flushed half way: loading survey.questions must not first write the question
+    # out of its section (its section is required).
+    with db.session.no_autoflush:
+        for option in list(question.options):
+            db.session.delete(option)
+        section.questions.remove(question)
+        survey.questions.remove(question)
+        db.session.delete(question)
     _renumber(section.questions)
     db.session.flush()
 

@@ -310,3 +310,26 @@ def test_the_feed_takes_the_same_queries_for_few_or_many_runs(
     few, many = person_with(2), person_with(8)
     assert _count_feed_queries(client, db, query_counter, few) == \
         _count_feed_queries(client, db, query_counter, many)
+
+
+def test_a_new_address_and_turning_off_first_say_how_many_sessions_leave_calendars(
+        client, auth, db, make_user, make_run, public_base):
+    trainee = make_user()
+    run = make_run()  # four sessions to come
+    enrolments.enrol(trainee, run, utcnow())
+    db.session.commit()
+    old = start(client, auth, trainee)
+    profile = client.get("/profile").get_data(as_text=True)
+    assert 'href="/profile/calendar"' in profile and 'href="/profile/calendar/off"' in profile
+    renew = client.get("/profile/calendar").get_data(as_text=True)
+    assert "no longer get your 4 sessions to come" in renew
+    assert '<form method="post" action="/profile/calendar"' in renew
+    off = client.get("/profile/calendar/off").get_data(as_text=True)
+    assert "no longer get your 4 sessions to come" in off
+    assert client.get(old).status_code == 200  # looking changes nothing
+    client.submit("/profile/calendar/off", page="/profile/calendar/off")
+    assert client.get(old).status_code == 404
+    again = client.get("/profile/calendar/off").get_data(as_text=True)
+    assert "there is nothing to turn off" in again and 'action="/profile/calendar/off"' not in again
+    # with no address, there is nothing to confirm about a new one
+    assert client.get("/profile/calendar").headers["Location"].startswith("/profile")

@@ -3,9 +3,11 @@ import json
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from babel.dates import format_date
 from pypdf import PdfReader
 
+from lms.audit.models import AuditEntry
 from lms.certificates import services
 from lms.certificates.models import CertificateStatus
 from lms.errors import DomainError
@@ -245,3 +247,31 @@ def test_revoking_first_says_what_it_changes_then_asks_the_reason(client, auth, 
     db.session.refresh(certificate)
     assert certificate.status == CertificateStatus.REVOKED
     assert "Only a valid certificate can be revoked." in client.get(page).get_data(as_text=True)
+
+
+def test_reissuing_first_says_the_new_serial_and_what_becomes_of_the_old(
+        client, auth, db, make_user, closed_run):
+    run, admin, (maria, _tunde, _ivan) = closed_run()
+    old = services.issue_certificate(maria, admin, TODAY)
+    db.session.commit()
+    page = f"/manage/certificates/{old.id}/reissue"
+    auth.login(admin)
+    assert "Revoke the certificate first" in client.get(page).get_data(as_text=True)
+    services.revoke(old, admin, "Elírt név")
+    db.session.commit()
+    listing = client.get(f"/manage/runs/{run.id}/certificates").get_data(as_text=True)
+    assert f'href="{page}"' in listing
+    confirm = client.get(page).get_data(as_text=True)
+    assert f"Мария Петрова gets a new certificate, serial RAZ-{TODAY.year}-0002" in confirm
+    assert f"The revoked certificate {old.serial} becomes superseded" in confirm
+    assert services.valid_certificate(maria) is None  # looking changes nothing
+    client.submit(page, page=page)
+    db.session.refresh(old)
+    assert old.status == CertificateStatus.SUPERSEDED
+    assert services.valid_certificate(maria).serial == f"RAZ-{TODAY.year}-0002"
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.entity == "Certificate", AuditEntry.action == "create",
+        AuditEntry.endpoint == "certificates.reissue", AuditEntry.actor_id == admin.id)) == 1
+    auth.logout()
+    auth.login(maria.user)
+    assert client.get(page).status_code == 403

@@ -1,8 +1,12 @@
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from lms.courses.models import CourseStatus
+from lms.audit.models import AuditEntry
+from lms.clock import utcnow
+from lms.courses.models import Course, CourseStatus
+from lms.enrolment.services import enrol
 
 
 def test_catalogue_shows_runs_grouped_with_their_facts(client, make_centre, make_course, make_run):
@@ -189,3 +193,32 @@ def test_catalogue_ignores_a_page_it_cannot_show(app, client, make_run, page):
     # Garbage is the first page; a page past the end is the last one.
     expected = "Page 2 of 2" if page == "3" else "Page 1 of 2"
     assert expected in html
+
+
+def test_archiving_a_course_first_says_how_many_runs_and_trainees_it_touches(
+        client, auth, db, make_user, make_course, make_run):
+    course = make_course(title="Esetkezelés")
+    published = make_run(course=course)
+    make_run(course=course, publish=False)
+    enrol(make_user(), published, utcnow())
+    db.session.commit()
+    page = f"/manage/courses/{course.id}/status"
+    auth.login(make_user(role="trainer"))
+    assert client.get(page).status_code == 403
+    auth.logout()
+    admin = make_user(role="admin")
+    auth.login(admin)
+    assert f'href="{page}"' in client.get("/manage/courses/").get_data(as_text=True)
+    confirm = client.get(page).get_data(as_text=True)
+    assert "The course leaves the catalogue with its 1 published run." in confirm
+    assert "1 trainee enrolled in them keeps their place" in confirm
+    assert "1 draft run cannot be published" in confirm
+    assert '<input type="hidden" name="status" value="archived">' in confirm
+    assert db.session.get(Course, course.id).status == CourseStatus.PUBLISHED
+    client.submit(page, {"status": "archived"}, page=page)
+    db.session.expire_all()
+    assert db.session.get(Course, course.id).status == CourseStatus.ARCHIVED
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.entity == "Course", AuditEntry.entity_id == course.id,
+        AuditEntry.action == "update", AuditEntry.actor_id == admin.id)) == 1
+    assert "This course is already archived." in client.get(page).get_data(as_text=True)

@@ -135,7 +135,7 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
             "/verify/no-such-code",
             "/no-such-page",
         ],
-        trainee=["/my/", "/profile", f"/courses/{course.code}"],
+        trainee=["/my/", "/profile", f"/courses/{course.code}", "/profile/calendar/off"],
         trainer=[
             "/trainer/sessions",
             "/trainer/runs",
@@ -164,6 +164,10 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
             mark,
             f"/runs/{closed.id}/register",
             f"/manage/runs/{closed.id}/certificates",
+            # confirmation pages: one with a hidden choice, one that acts, one refused
+            f"/manage/courses/{course.id}/status",
+            f"/manage/certificates/{certificates[-1].id}/reissue",
+            f"/manage/sessions/{upcoming.sessions[0].id}/remove",
             "/manage/audit",
         ],
         emails={"trainee": trainee.email, "trainer": trainer.email, "admin": admin.email},

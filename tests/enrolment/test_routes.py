@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from lms.audit.models import AuditEntry
 from lms.enrolment import services
 from lms.enrolment.models import Enrolment, EnrolmentState
 
@@ -255,3 +256,69 @@ def test_admin_removing_from_the_waitlist_says_who_moves_up(client, auth, db, ma
     db.session.refresh(first)
     assert first.state == EnrolmentState.CANCELLED and first.cancel_reason == "Kérésére"
     assert "This enrolment is already cancelled." in text(client.get(page))
+
+
+def _audited(db, enrolment_id: int) -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEntry.action).where(
+        AuditEntry.entity == "Enrolment", AuditEntry.entity_id == enrolment_id)
+        .order_by(AuditEntry.id)))
+
+
+def test_refusing_first_says_who_is_told_and_who_gets_the_seat(
+        client, auth, db, make_user, make_run):
+    run = make_run(capacity=1, approval_required=True)
+    first = services.enrol(make_user(full_name="Nagy Éva"), run, NOW)
+    services.enrol(make_user(full_name="Tóth Ilona"), run, NOW)
+    services.enrol(make_user(), run, NOW)
+    db.session.commit()
+    page = f"/manage/enrolments/{first.id}/refuse"
+    auth.login(make_user(role="trainer"))
+    assert client.get(page).status_code == 403
+    auth.logout()
+    auth.login(make_user(role="admin"))
+    assert f'href="{page}"' in text(client.get(f"/manage/runs/{run.id}/roster"))
+    confirm = text(client.get(page))
+    assert "Nagy Éva is told by e-mail that their enrolment is refused" in confirm
+    assert "The seat goes at once to Tóth Ilona, first of 2 on the waitlist" in confirm
+    assert 'name="reason"' in confirm
+    before = _audited(db, first.id)
+    refused = text(client.submit(page, {"reason": ""}, page=page))
+    assert 'id="reason-error"' in refused
+    db.session.refresh(first)
+    assert first.state == EnrolmentState.PENDING and _audited(db, first.id) == before
+    client.submit(page, {"reason": "Nem jogosult"}, page=page)
+    db.session.refresh(first)
+    assert first.state == EnrolmentState.CANCELLED
+    assert _audited(db, first.id) == [*before, "update"]
+    assert "Only a pending enrolment can be refused." in text(client.get(page))
+
+
+def test_moving_first_says_what_changes_in_both_runs(client, auth, db, make_user, make_run):
+    run = make_run(capacity=1)
+    target = make_run(course=run.course, capacity=3, start=run.sessions[0].date
+                      + timedelta(days=40))
+    moving = services.enrol(make_user(full_name="Nagy Éva"), run, NOW)
+    services.enrol(make_user(full_name="Tóth Ilona"), run, NOW)  # waitlisted
+    db.session.commit()
+    page = f"/manage/enrolments/{moving.id}/move"
+    auth.login(make_user(role="trainee"))
+    assert client.get(f"{page}?run_id={target.id}").status_code == 403
+    auth.logout()
+    auth.login(make_user(role="admin"))
+    roster = text(client.get(f"/manage/runs/{run.id}/roster"))
+    assert f'<form method="get" action="{page}">' in roster
+    confirm = text(client.get(f"{page}?run_id={target.id}"))
+    assert "The seat goes at once to Tóth Ilona, first of 1 on the waitlist" in confirm
+    assert "where 3 seats are free now" in confirm and target.centre.city in confirm
+    assert f'<input type="hidden" name="run_id" value="{target.id}">' in confirm
+    db.session.refresh(moving)
+    assert moving.state == EnrolmentState.ENROLLED  # looking changes nothing
+    # a run that is not another of the course's: back to the roster, nothing changes
+    assert client.get(f"{page}?run_id={run.id}").status_code == 302
+    assert client.get(f"{page}?run_id=x").status_code == 302
+    client.submit(page, {"run_id": str(target.id)}, page=f"{page}?run_id={target.id}")
+    db.session.refresh(moving)
+    assert moving.state == EnrolmentState.CANCELLED
+    assert db.session.scalar(sa.select(Enrolment).where(
+        Enrolment.run_id == target.id)).state == EnrolmentState.ENROLLED
+    assert _audited(db, moving.id)[-1] == "update"

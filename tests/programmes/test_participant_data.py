@@ -123,8 +123,15 @@ def test_a_trainee_withdraws_the_consent_and_the_sensitive_answers_are_erased(
     data = db.session.scalar(sa.select(ParticipantData))
     dashboard = client.get("/my/").get_data(as_text=True)
     assert "Withdraw my consent" in dashboard and programme.code in dashboard
-    response = client.submit(f"/my/answers/{data.id}/withdraw-consent", page="/my/",
-                             follow_redirects=True)
+    page = f"/my/answers/{data.id}/withdraw-consent"
+    assert f'href="{page}"' in dashboard
+    confirm = client.get(page).get_data(as_text=True)
+    assert "Your 5 answers to the optional questions are erased for good." in confirm
+    assert "Your 4 other answers at enrolment are kept" in confirm
+    assert f'<form method="post" action="{page}"' in confirm
+    db.session.expire_all()
+    assert db.session.get(ParticipantData, data.id).sensitive_consent  # looking changes nothing
+    response = client.submit(page, page=page, follow_redirects=True)
     assert "Your consent is withdrawn" in response.get_data(as_text=True)
     db.session.expire_all()
     data = db.session.get(ParticipantData, data.id)
@@ -143,6 +150,7 @@ def test_nobody_withdraws_another_trainees_consent(client, auth, db, make_user, 
     data = db.session.scalar(sa.select(ParticipantData))
     auth.logout()
     auth.login(make_user())
+    assert client.get(f"/my/answers/{data.id}/withdraw-consent").status_code == 404
     response = client.submit(f"/my/answers/{data.id}/withdraw-consent", page="/my/")
     assert response.status_code == 404
     db.session.expire_all()

@@ -5,11 +5,25 @@ import io
 import itertools
 
 import sqlalchemy as sa
+import time_machine
 from openpyxl import load_workbook
 
+from lms.audit.models import AuditEntry
 from lms.auth.models import Role
+from lms.clock import utcnow
 from lms.courses.models import Course
-from lms.surveys.models import QuestionKind, Survey, SurveyKind, SurveyResponse, SurveyStatus
+from lms.extensions import db as _db
+from lms.surveys import services as surveys
+from lms.surveys.models import (
+    QuestionKind,
+    Survey,
+    SurveyKind,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveySection,
+    SurveyStatus,
+)
+from tests.conftest import survey_texts
 
 _address = itertools.count(1)
 
@@ -175,6 +189,14 @@ def test_a_survey_with_answers_offers_a_new_version(app, client, auth, db, make_
         "section": question.section_id, "kind": "single", "text_en": "x", "text_hu": "x",
         "options_en": "a\nb", "options_hu": "a\nb"})
     assert "new version" in edit.get_data(as_text=True)
+    assert f'href="{page}/new-version"' in html
+    confirm = client.get(f"{page}/new-version").get_data(as_text=True)
+    assert "Version 2 is made as a draft" in confirm
+    assert "The copy has 1 section." in confirm
+    assert "The copy has 6 questions, with their answer options." in confirm
+    assert "This version closes now" in confirm
+    assert "This version keeps its 1 answer, as given, for its results." in confirm
+    assert db.session.scalar(sa.select(sa.func.count(Survey.id))) == 1  # nothing made yet
     made = client.submit(f"{page}/new-version", page=page)
     copy = db.session.scalar(sa.select(Survey).where(Survey.version == 2))
     assert made.headers["Location"].endswith(f"/manage/surveys/{copy.id}")
@@ -292,3 +314,76 @@ def test_a_centre_administrator_makes_surveys_of_their_centre_only(client, auth,
     assert client.submit("/manage/surveys/new", {**fields, "centre": str(own.id)}
                          ).status_code == 302
     assert db.session.scalar(sa.select(Survey.centre_id)) == own.id
+
+
+def _audited(entity: str, entity_id: int, action: str) -> int:
+    return _db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.entity == entity, AuditEntry.entity_id == entity_id,
+        AuditEntry.action == action))
+
+
+def test_removing_a_question_or_section_first_says_what_goes(app, client, auth, db, make_user,
+                                                             make_survey):
+    survey = make_survey(publish=False)
+    extra = surveys.save_section(survey, None, survey_texts("Spare"))
+    db.session.commit()
+    question = q(survey, QuestionKind.SINGLE)
+    question_id, extra_id = question.id, extra.id
+    page = f"/manage/surveys/{survey.id}"
+    remove_q = f"{page}/questions/{question_id}/remove"
+    remove_s = f"{page}/sections/{extra_id}/remove"
+    auth.login(make_user(role="trainer"))
+    assert client.get(remove_q).status_code == 403 and client.get(remove_s).status_code == 403
+    auth.logout()
+    auth.login(make_user(role="admin"))
+    listing = client.get(page).get_data(as_text=True)
+    assert f'href="{remove_q}"' in listing and f'href="{remove_s}"' in listing
+    confirm = client.get(remove_q).get_data(as_text=True)
+    assert "The question and its 3 answer options are deleted." in confirm
+    assert "The survey then has 5 questions." in confirm
+    assert _db.session.scalar(sa.select(sa.func.count(SurveyQuestion.id))) == 6  # unchanged
+    _db.session.expire_all()
+    client.submit(remove_q, page=remove_q)
+    assert _db.session.scalar(sa.select(sa.func.count(SurveyQuestion.id))) == 5
+    assert _audited("SurveyQuestion", question_id, "delete") == 1
+    confirm = client.get(remove_s).get_data(as_text=True)
+    assert "The section is deleted; it has 0 questions." in confirm
+    assert "The survey then has 1 section." in confirm
+    client.submit(remove_s, page=remove_s)
+    assert _audited("SurveySection", extra_id, "delete") == 1
+    # the last section stays: the page says why and offers no button
+    last = _db.session.scalar(sa.select(SurveySection.id))
+    refused = client.get(f"{page}/sections/{last}/remove").get_data(as_text=True)
+    assert "Move or remove this section&#39;s questions first." in refused
+    assert 'action="' + f"{page}/sections/{last}/remove" not in refused
+
+
+def test_closing_and_archiving_first_say_what_happens_to_the_answers(
+        app, client, auth, db, make_user, make_survey):
+    with time_machine.travel(utcnow(), tick=False):
+        survey = make_survey()
+        assert browser(app).submit(f"/s/{survey.token}", form(survey)).status_code == 302
+        page = f"/manage/surveys/{survey.id}"
+        auth.login(make_user(role="trainee"))
+        assert client.get(f"{page}/close").status_code == 403
+        auth.logout()
+        auth.login(make_user(role="admin"))
+        listing = client.get(page).get_data(as_text=True)
+        assert f'href="{page}/close"' in listing and f'href="{page}/archive"' in listing
+        confirm = client.get(f"{page}/close").get_data(as_text=True)
+        assert "That is 30 days earlier than planned." in confirm
+        assert "The 1 answer already given is kept for the results." in confirm
+        assert db.session.get(Survey, survey.id).status == SurveyStatus.PUBLISHED
+        client.submit(f"{page}/close", page=f"{page}/close")
+        db.session.expire_all()
+        assert db.session.get(Survey, survey.id).status == SurveyStatus.CLOSED
+        assert "Only a published survey can be closed." in client.get(f"{page}/close").get_data(
+            as_text=True)
+        confirm = client.get(f"{page}/archive").get_data(as_text=True)
+        assert "Its 1 answer stays for its results." in confirm
+        client.submit(f"{page}/archive", page=f"{page}/archive")
+        db.session.expire_all()
+        assert db.session.get(Survey, survey.id).status == SurveyStatus.ARCHIVED
+        assert _audited("Survey", survey.id, "update") == 3  # published, closed, archived
+        assert "This survey is already archived." in client.get(f"{page}/archive").get_data(
+            as_text=True)
