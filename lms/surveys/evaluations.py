@@ -339,11 +339,9 @@ def submit_evaluation(invitation, answers: list[SurveyAnswer], *, language: str,
 
 
 @dataclass
-class EvaluationRow:
-    """One run's evaluation in a report: response rate and average satisfaction."""
+class Responses:
+    """Trainees invited, how many answered, and the average of their 1–5 answers."""
 
-    survey: Survey
-    run: Run
     invited: int
     answered: int
     mean: float | None
@@ -351,6 +349,14 @@ class EvaluationRow:
     @property
     def rate(self) -> float:
         return round(100 * self.answered / self.invited, 1) if self.invited else 0.0
+
+
+@dataclass
+class EvaluationRow(Responses):
+    """One run's evaluation in a report: response rate and average satisfaction."""
+
+    survey: Survey
+    run: Run
 
     def closed(self, now: datetime) -> bool:
         return is_closed(self.survey, now)
@@ -409,18 +415,11 @@ def evaluations_query(centre_id: int | None = None, course_id: int | None = None
     return stmt
 
 
-@dataclass(frozen=True)
-class CourseSummary:
-    """A course's evaluations in all: runs evaluated, invited, answered, average."""
+@dataclass
+class CourseSummary(Responses):
+    """A course's evaluations in all: how many runs were evaluated, and their answers."""
 
     runs: int
-    invited: int
-    answered: int
-    mean: float | None
-
-    @property
-    def rate(self) -> float:
-        return round(100 * self.answered / self.invited, 1) if self.invited else 0.0
 
 
 def run_evaluation_row(run: Run) -> EvaluationRow | None:
@@ -436,8 +435,9 @@ def course_summary(course_id: int, centre_id: int | None = None) -> CourseSummar
     runs = db.session.scalar(sa.select(sa.func.count()).select_from(
         stmt.order_by(None).subquery())) or 0
     if not runs:
-        return CourseSummary(0, 0, 0, None)
-    return CourseSummary(runs, *totals(stmt))
+        return CourseSummary(invited=0, answered=0, mean=None, runs=0)
+    invited, answered, mean = totals(stmt)
+    return CourseSummary(invited=invited, answered=answered, mean=mean, runs=runs)
 
 
 def evaluation_rows(surveys: list[Survey]) -> list[EvaluationRow]:
@@ -456,8 +456,9 @@ def evaluation_rows(surveys: list[Survey]) -> list[EvaluationRow]:
         sa.select(SurveyResponse.survey_id, sa.func.count())
         .where(SurveyResponse.survey_id.in_(ids)).group_by(SurveyResponse.survey_id)).all())
     means = satisfaction(ids)
-    return [EvaluationRow(survey, runs[survey.run_id], invited.get(survey.id, 0),
-                          answered.get(survey.id, 0), means.get(survey.id))
+    return [EvaluationRow(survey=survey, run=runs[survey.run_id],
+                          invited=invited.get(survey.id, 0),
+                          answered=answered.get(survey.id, 0), mean=means.get(survey.id))
             for survey in surveys]
 
 

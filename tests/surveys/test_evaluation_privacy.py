@@ -16,13 +16,12 @@ from lms.clock import utcnow
 from lms.surveys import evaluations
 from lms.surveys import services as surveys
 from lms.surveys.models import Survey, SurveyResponse, SurveyStatus
+from tests.surveys.conftest import NAMES
 from tests.surveys.test_evaluations import (
-    NAMES,
     answer_all,
     answer_form,
     asked,
     browser,
-    closed_run,  # noqa: F401  (a fixture)
     invitations,
 )
 
