@@ -25,6 +25,7 @@ from lms.manage import bp
 from lms.manage import outbox as _outbox  # noqa: F401  (the e-mail outbox)
 from lms.manage import runs as _runs  # noqa: F401  (run and session views)
 from lms.pipeline import perform
+from lms.surveys import evaluations
 
 
 @bp.before_request
@@ -136,7 +137,9 @@ def edit_course(course_id: int | None = None):
         if done:
             flash(_("The course %(code)s is saved.", code=done.value.code), "success")
             return redirect(url_for("manage.courses"))
-    return render_template("manage/course_form.html", form=form, course=course)
+    return render_template(
+        "manage/course_form.html", form=form, course=course,
+        evaluated=evaluations.course_summary(course.id) if course is not None else None)
 
 
 def _archive_effects(course: Course) -> list[str]:

@@ -32,6 +32,7 @@ from lms.i18n import ngettext
 from lms.manage import bp
 from lms.pipeline import perform
 from lms.programmes.services import programmes
+from lms.surveys import evaluations
 from lms.templating import format_day, format_hours
 from lms.trainers import services as trainers
 
@@ -158,6 +159,8 @@ def _render_run(run: Run, session_form: SessionForm):
         session_form=session_form,
         confirm_form=ConfirmForm(),
         problems=services.publish_problems(run) if run.status == RunStatus.DRAFT else [],
+        evaluation=evaluations.run_evaluation_row(run),
+        now=utcnow(),
     )
 
 

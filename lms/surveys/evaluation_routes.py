@@ -87,9 +87,7 @@ def evaluation_list():
     return render_template(
         "surveys/evaluations.html", page=page, rows=evaluations.evaluation_rows(page.items),
         templates=evaluations.templates(), formats=format_labels(), form=TemplateForm(),
-        language=_language(), now=utcnow(),
-        # the templates are the network's: a scoped administrator reads their names only
-        scoped=scoped_centre_id(current_user) is not None)
+        language=_language(), now=utcnow())
 
 
 def format_labels() -> dict[str, str]:

@@ -2,8 +2,11 @@
 answer a copy of the evaluation template of the course's format; one response per
 enrolment, anonymous unless the trainee signs it; one reminder; a closing date.
 
-Anonymity: an unsigned response keeps no user and no enrolment, and its time is kept
-to the day only; the invitation says only that its trainee answered. Trainers read
+Anonymity: an unsigned response keeps no user, no enrolment and no time (the
+evaluation's opening stands for it); the invitation says only that its trainee
+answered. The log says who answered when, so nothing shown or exported follows the
+order of answering: free-text answers are listed by their text, exports in an order
+keyed by the application's secret (lms.surveys.results). Trainers read
 their runs' results only once the evaluation has closed and at least MIN_ANSWERS
 trainees answered, so that no one is recognised by their answers.
 """
@@ -11,7 +14,7 @@ trainees answered, so that no one is recognised by their answers.
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -299,9 +302,9 @@ def open_invitations(user: User, now: datetime) -> list:
 def submit_evaluation(invitation, answers: list[SurveyAnswer], *, language: str,
                       signed: bool, now: datetime) -> SurveyResponse:
     """Record the trainee's one response. Unsigned, it keeps neither who answered nor
-    the time (the day only); the invitation is marked answered by a conditional UPDATE,
-    so a second submission (even at the same instant) is refused. The log says only
-    "answered"."""
+    when (the evaluation's opening stands for the time); the invitation is marked
+    answered by a conditional UPDATE, so a second submission (even at the same instant)
+    is refused. The log says only "answered"."""
     survey = invitation.survey
     if not is_open(survey, now):
         raise DomainError(_("This evaluation is not taking answers."))
@@ -315,8 +318,9 @@ def submit_evaluation(invitation, answers: list[SurveyAnswer], *, language: str,
         raise DomainError(_("You have already answered this survey. Thank you!"))
     if language not in survey.language_list:
         language = survey.language_list[0]
-    submitted = now if signed else datetime.combine(now.astimezone(UTC).date(), time(0),
-                                                    tzinfo=UTC)
+    # Unsigned, not even the day: the log says when each trainee answered, so a day
+    # on which one answered would name them. The evaluation's opening stands instead.
+    submitted = now if signed else survey.opens_at
     response = SurveyResponse(
         survey_id=survey.id, submitted_at=submitted, language=language,
         user_id=enrolment.user_id if signed else None,
@@ -335,11 +339,9 @@ def submit_evaluation(invitation, answers: list[SurveyAnswer], *, language: str,
 
 
 @dataclass
-class EvaluationRow:
-    """One run's evaluation in a report: response rate and average satisfaction."""
+class Responses:
+    """Trainees invited, how many answered, and the average of their 1–5 answers."""
 
-    survey: Survey
-    run: Run
     invited: int
     answered: int
     mean: float | None
@@ -347,6 +349,14 @@ class EvaluationRow:
     @property
     def rate(self) -> float:
         return round(100 * self.answered / self.invited, 1) if self.invited else 0.0
+
+
+@dataclass
+class EvaluationRow(Responses):
+    """One run's evaluation in a report: response rate and average satisfaction."""
+
+    survey: Survey
+    run: Run
 
     def closed(self, now: datetime) -> bool:
         return is_closed(self.survey, now)
@@ -405,6 +415,31 @@ def evaluations_query(centre_id: int | None = None, course_id: int | None = None
     return stmt
 
 
+@dataclass
+class CourseSummary(Responses):
+    """A course's evaluations in all: how many runs were evaluated, and their answers."""
+
+    runs: int
+
+
+def run_evaluation_row(run: Run) -> EvaluationRow | None:
+    """The run's evaluation with its response count and rate; None when it has none."""
+    survey = evaluation_of(run)
+    return evaluation_rows([survey])[0] if survey is not None else None
+
+
+def course_summary(course_id: int, centre_id: int | None = None) -> CourseSummary:
+    """A course's evaluated runs (those of `centre_id` when given): how many, invited,
+    answered and the average of their 1–5 answers."""
+    stmt = evaluations_query(centre_id, course_id=course_id)
+    runs = db.session.scalar(sa.select(sa.func.count()).select_from(
+        stmt.order_by(None).subquery())) or 0
+    if not runs:
+        return CourseSummary(invited=0, answered=0, mean=None, runs=0)
+    invited, answered, mean = totals(stmt)
+    return CourseSummary(invited=invited, answered=answered, mean=mean, runs=runs)
+
+
 def evaluation_rows(surveys: list[Survey]) -> list[EvaluationRow]:
     """Rows for `surveys` (a page of them), in four queries whatever their number."""
     if not surveys:
@@ -421,8 +456,9 @@ def evaluation_rows(surveys: list[Survey]) -> list[EvaluationRow]:
         sa.select(SurveyResponse.survey_id, sa.func.count())
         .where(SurveyResponse.survey_id.in_(ids)).group_by(SurveyResponse.survey_id)).all())
     means = satisfaction(ids)
-    return [EvaluationRow(survey, runs[survey.run_id], invited.get(survey.id, 0),
-                          answered.get(survey.id, 0), means.get(survey.id))
+    return [EvaluationRow(survey=survey, run=runs[survey.run_id],
+                          invited=invited.get(survey.id, 0),
+                          answered=answered.get(survey.id, 0), mean=means.get(survey.id))
             for survey in surveys]
 
 
@@ -459,13 +495,14 @@ def totals(stmt: sa.Select) -> tuple[int, int, float | None]:
 
 def text_answers(survey: Survey, question: SurveyQuestion, number: int,
                  size: int) -> tuple[Page, dict[int, str]]:
-    """A page of free-text answers (newest first) and, for signed responses only, the
-    signer's name by answer id: an anonymous answer has no name to show."""
+    """A page of free-text answers (in the order of their texts: never the order they
+    were given in, which the log could put names to) and, for signed responses only,
+    the signer's name by answer id: an anonymous answer has no name to show."""
     page = paginate(
         sa.select(SurveyAnswer).join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.question_id == question.id,
                SurveyAnswer.text.is_not(None))
-        .order_by(SurveyAnswer.id.desc()), number, size)
+        .order_by(SurveyAnswer.text, SurveyAnswer.id), number, size)
     names = dict(db.session.execute(
         sa.select(SurveyAnswer.id, User.full_name)
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)

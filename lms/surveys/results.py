@@ -2,10 +2,13 @@
 topics ranked by demand, and the rows of its export. Each reads with a fixed number
 of grouped queries, whatever the number of responses."""
 
+import hashlib
+import hmac
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 
 from lms.courses.models import Centre
 from lms.extensions import db
@@ -18,6 +21,7 @@ from lms.surveys.models import (
     QuestionKind,
     Survey,
     SurveyAnswer,
+    SurveyKind,
     SurveyQuestion,
     SurveyResponse,
 )
@@ -126,13 +130,18 @@ def topics_ranked(results: list[QuestionResult]) -> list[tuple[QuestionResult, l
 
 def text_answers(survey: Survey, question: SurveyQuestion, filters: Filters,
                  number: int, size: int) -> Page:
-    """One page of the free-text answers to `question`, newest first."""
+    """One page of the free-text answers to `question`: newest first, but a course
+    evaluation's in the order of their texts (the order of answering is not to be told:
+    the log says who answered when)."""
     stmt = filters.apply(
         sa.select(SurveyAnswer.text, SurveyResponse.submitted_at, SurveyAnswer.id)
         .join(SurveyAnswer.response)
         .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.question_id == question.id,
-               SurveyAnswer.text.is_not(None))
-        .order_by(SurveyResponse.submitted_at.desc(), SurveyAnswer.id.desc()))
+               SurveyAnswer.text.is_not(None)))
+    if survey.kind == SurveyKind.EVALUATION:
+        stmt = stmt.order_by(SurveyAnswer.text, SurveyAnswer.id)
+    else:
+        stmt = stmt.order_by(SurveyResponse.submitted_at.desc(), SurveyAnswer.id.desc())
     page = paginate(stmt, number, size)
     return page
 
@@ -173,17 +182,18 @@ def export_rows(survey: Survey, filters: Filters, language: str, labels: dict):
     kinds = {question.id: question.kind for question in questions}
     centre_names = dict(db.session.execute(sa.select(Centre.id, Centre.name)).all())
 
+    anonymous = survey.kind == SurveyKind.EVALUATION
+
     def rows():
-        responses = filters.apply(sa.select(SurveyResponse).where(
-            SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id))
+        ids = export_order(survey, list(db.session.scalars(filters.apply(
+            sa.select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id)
+            .order_by(SurveyResponse.id)))))
         batch = 500
-        last = 0
-        while True:
-            chunk = list(db.session.scalars(responses.where(SurveyResponse.id > last)
-                                            .limit(batch)))
-            if not chunk:
-                return
-            last = chunk[-1].id
+        for start in range(0, len(ids), batch):
+            wanted = ids[start:start + batch]
+            loaded = {response.id: response for response in db.session.scalars(
+                sa.select(SurveyResponse).where(SurveyResponse.id.in_(wanted)))}
+            chunk = [loaded[id_] for id_ in wanted]
             answers: dict[int, list[SurveyAnswer]] = defaultdict(list)
             for answer in db.session.scalars(sa.select(SurveyAnswer).where(
                     SurveyAnswer.response_id.in_([r.id for r in chunk]))
@@ -202,7 +212,11 @@ def export_rows(survey: Survey, filters: Filters, language: str, labels: dict):
                         cells[(answer.question_id, None)].append(str(answer.value))
                     else:
                         cells[(answer.question_id, None)].append(answer.text or "")
-                yield [labels["when"](response.submitted_at), response.language,
+                # an unsigned evaluation: neither its time nor its language, which
+                # could single out its trainee
+                unsigned = anonymous and response.user_id is None
+                yield ["" if unsigned else labels["when"](response.submitted_at),
+                       "" if unsigned else response.language,
                        centre_names.get(response.centre_id, ""),
                        labels["types"].get(response.organisation_type.value, "")
                        if response.organisation_type else "",
@@ -210,7 +224,16 @@ def export_rows(survey: Survey, filters: Filters, language: str, labels: dict):
                        ", ".join(labels["roles"].get(r, r)
                                  for r in response.team_roles.split(",") if r),
                        *("; ".join(cells.get(column, [])) for column in columns)]
-            if len(chunk) < batch:
-                return
 
     return header, rows()
+
+
+def export_order(survey: Survey, ids: list[int]) -> list[int]:
+    """The order of a survey's responses in its exports: a needs survey's as they came
+    (each row says when); a course evaluation's by a keyed hash of each id, the same
+    at every download and unrelated to the order of answering, which the log tells."""
+    if survey.kind != SurveyKind.EVALUATION:
+        return ids
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return sorted(ids, key=lambda id_: hmac.new(
+        secret, f"{survey.id}:{id_}".encode(), hashlib.sha256).digest())

@@ -52,6 +52,7 @@ from lms.surveys.models import (
     SurveySection,
     SurveyStatus,
 )
+from lms.surveys.permissions import can_change_survey, can_read_survey
 from lms.templating import format_when
 
 TEXT_PAGE_SIZE = 50
@@ -67,13 +68,15 @@ def network_zone():
     return zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def _survey(survey_id: int) -> Survey:
-    """The survey, if the administrator reaches it (a scoped one: their centre's; any
-    other is not even said to exist)."""
+def _survey(survey_id: int, change: bool = True) -> Survey:
+    """The survey, if the administrator reaches it (a scoped one: their centre's and the
+    evaluation templates; any other is not even said to exist), and, to `change` it,
+    may change it (a template: a network administrator only, others 403)."""
     survey = services.survey_with_questions(survey_id)
-    centre_id = scoped_centre_id(current_user)
-    if survey is None or (centre_id is not None and survey.centre_id != centre_id):
+    if survey is None or not can_read_survey(current_user, survey):
         abort(404)
+    if change and not can_change_survey(current_user, survey):
+        abort(403)
     return survey
 
 
@@ -145,7 +148,7 @@ def edit_survey(survey_id: int | None = None):
 @bp.route("/manage/surveys/<int:survey_id>")
 @require(is_admin)
 def survey(survey_id: int):
-    survey = _survey(survey_id)
+    survey = _survey(survey_id, change=False)
     now = utcnow()
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     link = f"{base}/s/{survey.token}"
@@ -155,6 +158,7 @@ def survey(survey_id: int):
         "surveys/survey.html", survey=survey, answered=services.response_count(survey),
         is_open=services.is_open(survey, now), link=link,
         centre_links=[(c, f"{link}?{urlencode({'centre': c.id})}") for c in centres],
+        may_change=can_change_survey(current_user, survey),
         confirm=ConfirmForm(), move=MoveForm(), kinds=kind_labels(),
         question_kinds=question_kind_labels(), language=_language(), zone=network_zone())
 
@@ -433,7 +437,7 @@ def new_version(survey_id: int):
 @bp.route("/manage/surveys/<int:survey_id>/preview")
 @require(is_admin)
 def preview(survey_id: int):
-    survey = _survey(survey_id)
+    survey = _survey(survey_id, change=False)
     language = _respondent_language(survey)
     form = RespondentForm(formdata=None)
     form.county.choices = county_choices(survey.centre)
@@ -458,7 +462,7 @@ def _filters() -> results.Filters:
 @bp.route("/manage/surveys/<int:survey_id>/results")
 @require(is_admin)
 def survey_results(survey_id: int):
-    survey = _survey(survey_id)
+    survey = _survey(survey_id, change=False)
     filters = _filters()
     language = _language()
     rows = results.question_results(survey, filters, language)
@@ -475,7 +479,7 @@ def survey_results(survey_id: int):
 @bp.route("/manage/surveys/<int:survey_id>/questions/<int:question_id>/answers")
 @require(is_admin)
 def text_answers(survey_id: int, question_id: int):
-    survey = _survey(survey_id)
+    survey = _survey(survey_id, change=False)
     question = _question(survey, question_id)
     if question.kind not in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
         abort(404)
@@ -502,7 +506,7 @@ def _export_name(survey: Survey, extension: str) -> str:
 @bp.route("/manage/surveys/<int:survey_id>/results.csv")
 @require(is_admin)
 def results_csv(survey_id: int):
-    survey = _survey(survey_id)
+    survey = _survey(survey_id, change=False)
     header, rows = results.export_rows(survey, _filters(), _language(), _export_labels())
     name = _export_name(survey, "csv")
     perform(lambda: record_event(EXPORT, "Survey", survey.id, name))
@@ -512,7 +516,7 @@ def results_csv(survey_id: int):
 @bp.route("/manage/surveys/<int:survey_id>/results.xlsx")
 @require(is_admin)
 def results_xlsx(survey_id: int):
-    survey = _survey(survey_id)
+    survey = _survey(survey_id, change=False)
     header, rows = results.export_rows(survey, _filters(), _language(), _export_labels())
     book = Workbook(write_only=False)
     sheet = book.active
