@@ -1,5 +1,6 @@
 """Locale and time-zone selection, and the gettext functions every module imports from here."""
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
@@ -58,6 +59,33 @@ def _catalogue():
     if catalogue is None:
         catalogue = catalogues[locale] = get_translations()
     return catalogue
+
+
+def _babel_state():
+    """Flask-Babel's state of this request (`g._flask_babel`), None outside one."""
+    try:
+        return g._get_current_object().__dict__.get("_flask_babel")
+    except RuntimeError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _identifier(locale) -> str:
+    return str(locale)
+
+
+def locale_name() -> str:
+    """`str(get_locale())`, the language spoken now ("hu"), for the formatting filters
+    that run once a cell: read from Flask-Babel's cache of this request (where
+    `force_locale` sets it too) when it holds one, for a twentieth of the cost."""
+    locale = getattr(_babel_state(), "babel_locale", None)
+    return _identifier(locale if locale is not None else get_locale())
+
+
+def reader_timezone():
+    """`get_timezone()`, the same way: the reader's zone as Flask-Babel gives it."""
+    zone_now = getattr(_babel_state(), "babel_tzinfo", None)
+    return zone_now if zone_now is not None else get_timezone()
 
 
 def gettext(string: str, **variables) -> str:

@@ -9,19 +9,19 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, has_request_context, request, url_for
-from flask_babel import format_date, format_decimal, get_locale, get_timezone
+from flask_babel import format_date, format_decimal, get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from lms.clock import as_utc, utcnow
-from lms.i18n import LANGUAGE_NAMES
+from lms.i18n import LANGUAGE_NAMES, locale_name, reader_timezone
 from lms.i18n import gettext as _
 
 
 def format_hours(value: Decimal | int | float | None) -> str:
     if value is None:
         return ""
-    return _hours_in(value, str(get_locale()))
+    return _hours_in(value, locale_name())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -44,8 +44,8 @@ def format_day(value: date | None, style: str = "medium") -> str:
     if isinstance(value, datetime):
         # A moment: its day in the reader's zone, as Flask-Babel's format_date gives it
         # (which takes Babel's 50 µs for each; a roster shows a moment a row).
-        value = as_utc(value).astimezone(get_timezone()).date()
-    return _day_in(value, style, str(get_locale()))
+        value = as_utc(value).astimezone(reader_timezone()).date()
+    return _day_in(value, style, locale_name())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -70,8 +70,8 @@ def format_when(value: datetime | None) -> str:
     the audit log shows fifty)."""
     if not value:
         return ""
-    local = as_utc(value).astimezone(get_timezone())
-    locale = str(get_locale())
+    local = as_utc(value).astimezone(reader_timezone())
+    locale = locale_name()
     return (_short_moment_pattern(locale)
             .replace("{0}", _clock_in(local.hour, local.minute, locale))
             .replace("{1}", _day_in(local.date(), "short", locale)))
@@ -107,7 +107,7 @@ def format_session_times(session) -> Markup:
     """A session's times as the centre's clock shows them; when the reader's clock
     differs then, the centre's zone is named and the reader's times given too."""
     times = f"{format_clock(session.starts_at)}–{format_clock(session.ends_at)}"
-    viewer = get_timezone()
+    viewer = reader_timezone()
     if viewer is None:
         return Markup.escape(times)
     where = session.run.zone
