@@ -12,6 +12,8 @@ from flask_babel import force_locale as _force_locale
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 
 from lms.clock import zone
@@ -120,6 +122,19 @@ def install_jinja_gettext(app) -> None:
         pgettext=lambda c, s: _catalogue().upgettext(c, s),
         npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
         newstyle=True)
+    # `_()` is Jinja's alias of `gettext`, called through the template context twice
+    # (the alias, then newstyle's wrapper): the same words and escaping in one call.
+    app.jinja_env.globals["_"] = _template_gettext
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables) -> str:
+    """What Jinja's newstyle `_()` gives: the translation, marked safe and formatted
+    (escaping the values) when the template autoescapes; a format string always."""
+    text = _catalogue().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def select_locale() -> str | None:
