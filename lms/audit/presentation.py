@@ -15,7 +15,6 @@ from itertools import islice
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import format_date, format_datetime
 from sqlalchemy import inspect
 from sqlalchemy.orm import defer
 
@@ -40,6 +39,7 @@ from lms.extensions import db
 from lms.i18n import LANGUAGE_NAMES
 from lms.i18n import gettext as _
 from lms.programmes.models import Programme
+from lms.templating import UrlPattern, format_day, format_when
 from lms.trainers.models import TrainerAssignment
 
 SHORT = 80  # characters of a long text shown in the table; all of it in its title
@@ -137,6 +137,7 @@ class Records:
                     if entity == kind and isinstance(getattr(obj, key), int):
                         wanted[target].add(getattr(obj, key))
         self._run_numbers = self._number_runs()
+        self._url_patterns: dict[tuple[str, str], UrlPattern] = {}
         self._tell_access()
 
     def get(self, kind: str, id_):
@@ -189,7 +190,7 @@ class Records:
 
     def session_when(self, session) -> str:
         """"12 March 2027, 09:00–15:00", the centre's clock."""
-        return _("%(day)s, %(start)s–%(end)s", day=format_date(session.date, "long"),
+        return _("%(day)s, %(start)s–%(end)s", day=format_day(session.date, "long"),
                  start=session.starts_at.strftime("%H:%M"),
                  end=session.ends_at.strftime("%H:%M"))
 
@@ -271,7 +272,14 @@ class Records:
         if any(key in ("run_id", "session_id") and not self._centre_known(key, value)
                for key, value in args.items()):
             return None
-        return url_for(endpoint, **args) if can(endpoint, **args) else None
+        if not can(endpoint, **args):
+            return None
+        if len(args) != 1:
+            return url_for(endpoint, **args)
+        ((name, value),) = args.items()
+        if (endpoint, name) not in self._url_patterns:  # url_for once a kind of link
+            self._url_patterns[endpoint, name] = UrlPattern(endpoint, name)
+        return self._url_patterns[endpoint, name](value)
 
     def _centre_known(self, key: str, value: int) -> bool:
         # A record whose run was not loaded would make `can` ask the database.
@@ -288,8 +296,8 @@ def _shortened(text: str, short: bool) -> Text:
 
 
 def _moment(value: str) -> str:
-    moment = as_utc(dt.datetime.fromisoformat(value))
-    return format_datetime(moment, "short")
+    # format_when gives Flask-Babel's format_datetime(moment, "short"), for less.
+    return format_when(as_utc(dt.datetime.fromisoformat(value)))
 
 
 def _column_types() -> dict[tuple[str, str], type]:
@@ -336,7 +344,7 @@ class Values:
             if kind is dt.datetime and isinstance(value, str):
                 return Text(_moment(value))
             if kind is dt.date and isinstance(value, str):
-                return Text(format_date(dt.date.fromisoformat(value), "medium"))
+                return Text(format_day(dt.date.fromisoformat(value), "medium"))
             if kind is dt.time and isinstance(value, str):
                 return Text(dt.time.fromisoformat(value).strftime("%H:%M"))
         except ValueError:

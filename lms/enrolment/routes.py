@@ -186,11 +186,13 @@ def _roster_page(run: Run, **forms):
     roster, cancelled = services.roster_page(
         run, int_arg(request.args, "cancelled_page", 1), paging.PAGE_SIZE)
     move_form = MoveForm()
+    # Trainees are moved out of a published run only (the page offers it nowhere else):
+    # the other runs are not even looked for otherwise.
     move_form.run_id.choices = options(
         (r.id, f"{r.centre.city} · {format_day(r.first_date)} ({r.seats_left})")
         for r in services.other_runs_of_course(run, utcnow())
         if scoped_centre_id(current_user) in (None, r.centre_id)
-    )
+    ) if run.status == RunStatus.PUBLISHED else []
     forms.setdefault("capacity_form", CapacityForm(data={"capacity": run.capacity}))
     forms.setdefault("enrol_form", EnrolOnBehalfForm())
     return render_template(

@@ -174,3 +174,46 @@ def test_hours_read_as_babel_writes_them(app, code):
         for value in values:
             assert format_hours(value) == format_decimal(value, format="#,##0.##"), value
         assert format_hours(None) == ""
+
+
+@pytest.mark.parametrize("code", ["en", "hu", "bg"])
+@pytest.mark.parametrize("where", ["Europe/Budapest", "Europe/Sofia", "America/New_York"])
+def test_a_moments_day_reads_as_babel_writes_it_in_the_readers_zone(app, code, where):
+    """`|day` of a moment (a roster's "enrolled at") is its day in the reader's zone,
+    exactly as Flask-Babel's format_date gives it, around midnight and DST changes."""
+    import random
+    from datetime import timedelta
+
+    import pytz
+    from flask_babel import _get_current_context, force_locale, format_date
+
+    from lms.templating import format_day
+    moments = random.Random(7)
+    with app.test_request_context(), force_locale(code):
+        _get_current_context().babel_tzinfo = pytz.timezone(where)
+        for _ in range(200):
+            moment = datetime(2025, 3, 1, tzinfo=UTC) + timedelta(
+                minutes=moments.randrange(60 * 24 * 400))
+            for style in ("short", "medium", "long", "full"):
+                assert format_day(moment, style) == format_date(moment, style), moment
+        late = datetime(2026, 10, 24, 22, 30, tzinfo=UTC)  # already the 25th in Sofia
+        assert format_day(late) == format_date(late)
+
+
+def test_url_patterns_write_the_links_url_for_writes(app):
+    """Row links made from a page's URL pattern are the very URLs url_for makes, for
+    ids, course codes, and values url_for must escape or refuse to write plainly."""
+    from flask import url_for
+
+    from lms.templating import UrlPattern
+    with app.test_request_context():
+        run = UrlPattern("manage.run", "run_id")
+        for run_id in (1, 42, 987654321, 10**20):
+            assert run(run_id) == url_for("manage.run", run_id=run_id)
+        schedule = UrlPattern("manage.edit_run", "course")  # an id in the query string
+        assert schedule(7) == url_for("manage.edit_run", course=7)
+        course = UrlPattern("courses.course", "code")
+        for code in ("KAP-60", "kap_60.v2", "Kép 60", "a/b?c#d", ".hidden", "ÁRVÍZ"):
+            assert course(code) == url_for("courses.course", code=code), code
+        other = UrlPattern("manage.run", "run_id", _anchor="roster")
+        assert other(5) == url_for("manage.run", run_id=5, _anchor="roster")
