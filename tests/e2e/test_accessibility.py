@@ -1,16 +1,15 @@
 """Every page type, in every language, checked by axe-core for WCAG 2.1 A/AA,
 at 320 px without horizontal scrolling, and with a visible keyboard focus.
 
-axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0): CI needs no network
-and every run checks with the same rules. The pages forbid inline and foreign
-scripts (Content-Security-Policy), so the checking contexts bypass the policy to
-inject it; nothing else about the pages changes.
+axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0; `axe_violations` in
+conftest.py): CI needs no network and every run checks with the same rules. The
+pages forbid inline and foreign scripts (Content-Security-Policy), so the checking
+contexts bypass the policy to inject it; nothing else about the pages changes. The
+journeys (test_journeys.py) check every page they visit the same way.
 """
 
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,15 +21,17 @@ from lms.enrolment.services import enrol
 from lms.trainers.models import TrainerRole
 from lms.trainers.services import assign_trainer
 from tests.conftest import BUDAPEST, at
-from tests.e2e.conftest import LANGUAGES, login, screenshot, skip_without_browser
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
+from tests.e2e.conftest import (
+    LANGUAGES,
+    axe_violations,
+    describe_violations,
+    login,
+    screenshot,
+    skip_without_browser,
+)
 
 skip_without_browser()
 
-AXE = Path(__file__).with_name("vendor") / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ROLES = ("anonymous", "trainee", "trainer", "admin")
 WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 320, "height": 800}
@@ -183,29 +184,6 @@ WIDEST = """limit => {
 }"""
 
 
-def _axe_violations(page: "Page", run_only: dict | None = None) -> list[dict]:
-    """axe-core's violations on the page: WCAG 2.1 A and AA rules unless told otherwise."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """runOnly => axe.run(document, {runOnly})
-                    .then(result => result.violations.map(v => ({
-                        id: v.id, impact: v.impact, help: v.help,
-                        targets: v.nodes.map(n => n.target.join(' ')).slice(0, 8)})))""",
-        run_only or {"type": "tag", "values": WCAG_TAGS},
-    )
-
-
-def _describe(problems: dict[str, list[dict]]) -> str:
-    lines = []
-    for url, violations in problems.items():
-        for v in violations:
-            lines.append(
-                f"{url}: [{v['id']}] ({v['impact']}) {v['help']} -> " + "; ".join(v["targets"])
-            )
-    return "\n".join(lines)
-
-
 def _pages_by_role(site: Site, new_context, language: str, **options):
     """(page, url) for every page to check, each role logged in once."""
     for role in ROLES:
@@ -232,13 +210,13 @@ def test_every_page_type_passes_axe_and_fits_320_pixels(language, site, new_cont
     for role, page, url in _pages_by_role(
         site, new_context, language, viewport=WIDE, bypass_csp=True
     ):
-        if violations := _axe_violations(page):
+        if violations := axe_violations(page):
             problems[f"{role} {url}"] = violations
         page.set_viewport_size(NARROW)
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > NARROW["width"]:
             too_wide[f"{role} {url}"] = (width, page.evaluate(WIDEST, NARROW["width"]))
-        if violations := _axe_violations(page, SCROLL_RULES):
+        if violations := axe_violations(page, SCROLL_RULES):
             problems[f"{role} {url} at 320 px"] = violations
         if url == f"/runs/{site.narrow_screenshot_run}/register":
             screenshot(page, f"register-320px-{language}")
@@ -249,10 +227,10 @@ def test_every_page_type_passes_axe_and_fits_320_pixels(language, site, new_cont
             with page.expect_navigation():
                 page.locator("main form[method=post] button[type=submit]").click()
             assert page.locator("#error-summary").count() == 1
-            if violations := _axe_violations(page):
+            if violations := axe_violations(page):
                 problems["anonymous /register (with errors)"] = violations
     assert checked == sum(len(getattr(site, r)) for r in ROLES)
-    assert not problems, f"WCAG 2.1 A/AA violations ({language}):\n{_describe(problems)}"
+    assert not problems, f"WCAG 2.1 A/AA violations ({language}):\n{describe_violations(problems)}"
     assert not too_wide, f"wider than 320 px ({language}):\n" + "\n".join(
         f"{url}: {width} px; {', '.join(culprits)}" for url, (width, culprits) in too_wide.items()
     )
