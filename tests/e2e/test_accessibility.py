@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import MarkInput, close_run, mark_session
 from lms.certificates.services import issue_all, revoke
 from lms.clock import today_at, utcnow
 from lms.enrolment.services import enrol
+from lms.surveys import evaluations
+from lms.surveys import services as surveys
+from lms.surveys.models import EvaluationInvitation, QuestionKind, SurveyAnswer
 from lms.trainers.models import TrainerRole
 from lms.trainers.services import assign_trainer
 from tests.conftest import BUDAPEST, at
@@ -56,8 +60,22 @@ def _sessions(first_day, count, hours=6):
     ]
 
 
+def _evaluation_form(survey, rating: int, useful: str) -> dict[str, str]:
+    """What a trainee sends from the evaluation form: every grid row and scale rated
+    `rating`, the free-text questions answered with `useful`."""
+    form: dict[str, str] = {}
+    for question in survey.questions:
+        if question.kind == QuestionKind.GRID:
+            form.update({f"q{question.id}_{o.id}": str(rating) for o in question.options})
+        elif question.kind == QuestionKind.SCALE:
+            form[f"q{question.id}"] = str(rating)
+        elif question.kind == QuestionKind.LONG_TEXT:
+            form[f"q{question.id}"] = useful
+    return form
+
+
 @pytest.fixture
-def site(db, make_user, make_centre, make_course, make_run) -> Site:
+def site(db, make_user, make_centre, make_course, make_run, make_survey) -> Site:
     """A little of everything: an upcoming run with a waitlist, a run on today with
     a trainer, a closed run with certificates (one revoked)."""
     today = today_at(utcnow(), BUDAPEST)
@@ -107,6 +125,7 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
         certificate_style="razgrad",
         language="bg",
     )
+    assign_trainer(closed, trainer, TrainerRole.LEAD)
     enrolments = [enrol(p, closed, before, by=admin) for p in (trainee, *others)]
     for session in closed.sessions:
         mark_session(
@@ -119,6 +138,33 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
     close_run(closed, admin)
     certificates = issue_all(closed, admin, today)
     revoke(certificates[-1], admin, "Elírt név")
+    db.session.commit()
+
+    # Closing invited those who attended to evaluate the run (issue 15): two have
+    # answered, the trainee's own form is still open.
+    evaluation = surveys.survey_with_questions(evaluations.evaluation_of(closed).id)
+    keys = dict(db.session.execute(
+        sa.select(EvaluationInvitation.enrolment_id, EvaluationInvitation.answer_key)
+        .where(EvaluationInvitation.survey_id == evaluation.id)).all())
+    text_question = next(q for q in evaluation.questions if q.kind == QuestionKind.LONG_TEXT)
+    for number, enrolment in enumerate(enrolments[1:3]):
+        invitation = evaluations.find_invitation(keys[enrolment.id])
+        answers, errors = surveys.read_answers(evaluation, _evaluation_form(
+            evaluation, 4 + number, "Sok gyakorlati példa, jó csoport."))
+        assert not errors, errors
+        evaluations.submit_evaluation(invitation, answers, language="hu", signed=number == 0,
+                                      now=utcnow())
+    # A needs survey with one answer, and a draft being written.
+    needs = make_survey(languages=("en", "hu", "bg"))
+    single = next(q for q in needs.questions if q.kind == QuestionKind.SINGLE)
+    topics = next(q for q in needs.questions if q.topics)
+    surveys.submit_response(
+        needs, [SurveyAnswer(question_id=single.id, option_id=single.options[0].id),
+                SurveyAnswer(question_id=topics.id, option_id=topics.options[1].id)],
+        surveys.Respondent(organisation_type="ngo", county="Pest"), language="hu",
+        now=utcnow(), browser_key="site")
+    draft = make_survey(publish=False, languages=("en", "hu", "bg"))
+    needs_text = next(q for q in needs.questions if q.kind == QuestionKind.LONG_TEXT)
     db.session.commit()
 
     mark = f"/sessions/{current.sessions[0].id}/attendance"
@@ -135,8 +181,11 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
             f"/verify/{certificates[-1].verification_code}",
             "/verify/no-such-code",
             "/no-such-page",
+            f"/s/{needs.token}",
+            f"/s/{needs.token}/thanks",
+            f"/e/{keys[enrolments[1].id]}",  # answered: the thanks
         ],
-        trainee=["/my/", "/profile", f"/courses/{course.code}"],
+        trainee=["/my/", "/profile", f"/courses/{course.code}", f"/e/{keys[enrolments[0].id]}"],
         trainer=[
             "/trainer/sessions",
             "/trainer/runs",
@@ -144,6 +193,8 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
             f"{mark}?all=present",
             f"{mark}/history",
             f"/runs/{current.id}/register",
+            f"/evaluations/trainers/{trainer.id}",
+            f"/evaluations/runs/{closed.id}",
         ],
         admin=[
             "/manage/",
@@ -166,6 +217,24 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
             f"/runs/{closed.id}/register",
             f"/manage/runs/{closed.id}/certificates",
             "/manage/audit",
+            "/manage/evaluations/",
+            f"/manage/courses/{course.id}/evaluations",
+            f"/evaluations/runs/{closed.id}",
+            f"/evaluations/runs/{closed.id}/questions/{text_question.id}",
+            f"/evaluations/trainers/{trainer.id}",
+            "/manage/surveys/",
+            "/manage/surveys/new",
+            f"/manage/surveys/{needs.id}",
+            f"/manage/surveys/{needs.id}/preview",
+            f"/manage/surveys/{needs.id}/results",
+            f"/manage/surveys/{needs.id}/questions/{needs_text.id}/answers",
+            f"/manage/surveys/{needs.id}/options/{topics.options[1].id}/course-draft",
+            f"/manage/surveys/{draft.id}",
+            f"/manage/surveys/{draft.id}/edit",
+            f"/manage/surveys/{draft.id}/sections/new",
+            f"/manage/surveys/{draft.id}/sections/{draft.sections[0].id}/edit",
+            f"/manage/surveys/{draft.id}/questions/new",
+            f"/manage/surveys/{draft.id}/questions/{draft.questions[0].id}/edit",
         ],
         emails={"trainee": trainee.email, "trainer": trainer.email, "admin": admin.email},
         narrow_screenshot_run=closed.id,
