@@ -50,7 +50,7 @@ def _page(form: RegistersForm, status: int = 200):
     lines = job_lines(jobs, config["EXPORT_KEEP_DAYS"], services.INTERRUPTED,
                       config["JOB_MAX_ATTEMPTS"])
     return render_template("jobs/exports.html", lines=lines, form=form,
-                           refresh=any(job.active for job in jobs),
+                           still_making=any(job.active for job in jobs),
                            can_audit=can("jobs.request_audit_log")), status
 
 

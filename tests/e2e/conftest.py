@@ -19,11 +19,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from werkzeug.serving import make_server
 
 from lms import create_app
@@ -56,6 +57,10 @@ def skip_without_browser() -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
+# axe-core is vendored (vendor/axe.min.js, MPL-2.0): CI needs no network and every
+# run checks with the same rules.
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 LANGUAGES = ("en", "hu", "bg")
 # The browser's Accept-Language for each interface language.
@@ -137,15 +142,22 @@ def screenshot(page: "Page", name: str) -> Path:
     return path
 
 
-def login(page: "Page", email: str, password: str = PASSWORD) -> None:
-    """Log in through the real form; fails the test if the form comes back."""
+def login(page: "Page", email: str, password: str = PASSWORD, axe: "AxeAudit | None" = None
+          ) -> None:
+    """Log in through the real form; fails the test if the form comes back. With `axe`,
+    the form and the page it leads to are checked too."""
     page.goto("/login")
+    if axe is not None:
+        axe.check(page)
     form = page.locator("main form[method=post]")
     form.locator("[name=email]").fill(email)
     form.locator("[name=password]").fill(password)
-    form.locator("button[type=submit]").click()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert not page.url.split("?")[0].endswith("/login"), page.inner_text("main")
+    if axe is not None:
+        axe.check(page)
 
 
 def submit_form(page: "Page", action: str) -> None:
@@ -164,8 +176,12 @@ def flash_text(page: "Page") -> str:
 def tr(app: Flask):
     """The interface text the server shows in `language` (translations or not)."""
 
-    def translate(language: str, text: str, **variables) -> str:
+    def translate(language: str, text: str, plural: str | None = None, num: int | None = None,
+                  **variables) -> str:
+        """gettext(text), or ngettext(text, plural, num) when a plural is given."""
         with app.test_request_context(), force_locale(language):
+            if plural is not None:
+                return ngettext(text, plural, num, **variables)
             return gettext(text, **variables)
 
     return translate
@@ -209,3 +225,94 @@ def outbox_link(db):
         return match.group(0)
 
     return find
+
+
+# ---------------------------------------------------------------- accessibility (axe-core)
+
+
+def axe_violations(page: "Page", run_only: dict | None = None) -> list[dict]:
+    """axe-core's violations on the page: WCAG 2.1 A and AA rules unless told otherwise.
+
+    axe is already there in pages opened by `audited_page` (an init script, which the
+    Content-Security-Policy does not stop); elsewhere it is added as a script tag, which
+    needs a context opened with `bypass_csp=True`."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """runOnly => axe.run(document, {runOnly})
+                    .then(result => result.violations.map(v => ({
+                        id: v.id, impact: v.impact, help: v.help,
+                        targets: v.nodes.map(n => n.target.join(' ')).slice(0, 8)})))""",
+        run_only or {"type": "tag", "values": WCAG_TAGS},
+    )
+
+
+def describe_violations(problems: dict[str, list[dict]]) -> str:
+    lines = []
+    for where, violations in problems.items():
+        for v in violations:
+            lines.append(
+                f"{where}: [{v['id']}] ({v['impact']}) {v['help']} -> " + "; ".join(v["targets"])
+            )
+    return "\n".join(lines)
+
+
+def _address(url: str) -> str:
+    """A page's address without host and fragment (/runs/3/register?x=1)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class AxeAudit:
+    """axe-core on every page a journey visits.
+
+    `watch(page)` notes each page the browser shows in the main frame (links, forms,
+    redirects); `check(page)` runs axe on the page shown now. `assert_clean()`, at the
+    journey's end, fails on any violation and on any page shown but never checked,
+    so a step added later cannot slip past the audit."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, list[dict]] = {}
+        self.visited: list[str] = []
+        self.checked: set[str] = set()
+
+    def watch(self, page: "Page") -> "Page":
+        page.add_init_script(path=str(AXE))
+
+        def shown(frame) -> None:
+            if frame.parent_frame is None and frame.url.startswith("http"):
+                self.visited.append(_address(frame.url))
+
+        page.on("framenavigated", shown)
+        return page
+
+    def check(self, page: "Page") -> None:
+        page.wait_for_load_state()
+        address = _address(page.url)
+        language = page.locator("html").get_attribute("lang")
+        if violations := axe_violations(page):
+            self.problems.setdefault(f"{address} ({language})", []).extend(violations)
+        self.checked.add(address)
+
+    def assert_clean(self) -> None:
+        unchecked = sorted({a for a in self.visited if a not in self.checked})
+        assert not unchecked, "pages the journey showed but axe never checked: " + ", ".join(
+            unchecked)
+        assert self.checked, "axe checked no page"
+        assert not self.problems, "WCAG 2.1 A/AA violations:\n" + describe_violations(
+            self.problems)
+
+
+@pytest.fixture
+def axe() -> AxeAudit:
+    return AxeAudit()
+
+
+@pytest.fixture
+def audited_page(new_page, axe: AxeAudit) -> Callable[..., "Page"]:
+    """A page (one person's browser) whose every page the journey's `axe` audit follows."""
+
+    def make(language: str = "en", **options) -> "Page":
+        return axe.watch(new_page(language, **options))
+
+    return make

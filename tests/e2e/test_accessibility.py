@@ -1,36 +1,41 @@
 """Every page type, in every language, checked by axe-core for WCAG 2.1 A/AA,
 at 320 px without horizontal scrolling, and with a visible keyboard focus.
 
-axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0): CI needs no network
-and every run checks with the same rules. The pages forbid inline and foreign
-scripts (Content-Security-Policy), so the checking contexts bypass the policy to
-inject it; nothing else about the pages changes.
+axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0; `axe_violations` in
+conftest.py): CI needs no network and every run checks with the same rules. The
+pages forbid inline and foreign scripts (Content-Security-Policy), so the checking
+contexts bypass the policy to inject it; nothing else about the pages changes. The
+journeys (test_journeys.py) check every page they visit the same way.
 """
 
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
 
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import MarkInput, close_run, mark_session
 from lms.certificates.services import issue_all, revoke
 from lms.clock import today_at, utcnow
 from lms.enrolment.services import enrol
+from lms.surveys import evaluations
+from lms.surveys import services as surveys
+from lms.surveys.models import EvaluationInvitation, QuestionKind, SurveyAnswer
 from lms.trainers.models import TrainerRole
 from lms.trainers.services import assign_trainer
 from tests.conftest import BUDAPEST, at
-from tests.e2e.conftest import LANGUAGES, login, screenshot, skip_without_browser
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
+from tests.e2e.conftest import (
+    LANGUAGES,
+    axe_violations,
+    describe_violations,
+    login,
+    screenshot,
+    skip_without_browser,
+)
 
 skip_without_browser()
 
-AXE = Path(__file__).with_name("vendor") / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ROLES = ("anonymous", "trainee", "trainer", "admin")
 WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 320, "height": 800}
@@ -55,8 +60,22 @@ def _sessions(first_day, count, hours=6):
     ]
 
 
+def _evaluation_form(survey, rating: int, useful: str) -> dict[str, str]:
+    """What a trainee sends from the evaluation form: every grid row and scale rated
+    `rating`, the free-text questions answered with `useful`."""
+    form: dict[str, str] = {}
+    for question in survey.questions:
+        if question.kind == QuestionKind.GRID:
+            form.update({f"q{question.id}_{o.id}": str(rating) for o in question.options})
+        elif question.kind == QuestionKind.SCALE:
+            form[f"q{question.id}"] = str(rating)
+        elif question.kind == QuestionKind.LONG_TEXT:
+            form[f"q{question.id}"] = useful
+    return form
+
+
 @pytest.fixture
-def site(db, make_user, make_centre, make_course, make_run) -> Site:
+def site(db, make_user, make_centre, make_course, make_run, make_survey) -> Site:
     """A little of everything: an upcoming run with a waitlist, a run on today with
     a trainer, a closed run with certificates (one revoked)."""
     today = today_at(utcnow(), BUDAPEST)
@@ -106,6 +125,7 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
         certificate_style="razgrad",
         language="bg",
     )
+    assign_trainer(closed, trainer, TrainerRole.LEAD)
     enrolments = [enrol(p, closed, before, by=admin) for p in (trainee, *others)]
     for session in closed.sessions:
         mark_session(
@@ -118,6 +138,33 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
     close_run(closed, admin)
     certificates = issue_all(closed, admin, today)
     revoke(certificates[-1], admin, "Elírt név")
+    db.session.commit()
+
+    # Closing invited those who attended to evaluate the run (issue 15): two have
+    # answered, the trainee's own form is still open.
+    evaluation = surveys.survey_with_questions(evaluations.evaluation_of(closed).id)
+    keys = dict(db.session.execute(
+        sa.select(EvaluationInvitation.enrolment_id, EvaluationInvitation.answer_key)
+        .where(EvaluationInvitation.survey_id == evaluation.id)).all())
+    text_question = next(q for q in evaluation.questions if q.kind == QuestionKind.LONG_TEXT)
+    for number, enrolment in enumerate(enrolments[1:3]):
+        invitation = evaluations.find_invitation(keys[enrolment.id])
+        answers, errors = surveys.read_answers(evaluation, _evaluation_form(
+            evaluation, 4 + number, "Sok gyakorlati példa, jó csoport."))
+        assert not errors, errors
+        evaluations.submit_evaluation(invitation, answers, language="hu", signed=number == 0,
+                                      now=utcnow())
+    # A needs survey with one answer, and a draft being written.
+    needs = make_survey(languages=("en", "hu", "bg"))
+    single = next(q for q in needs.questions if q.kind == QuestionKind.SINGLE)
+    topics = next(q for q in needs.questions if q.topics)
+    surveys.submit_response(
+        needs, [SurveyAnswer(question_id=single.id, option_id=single.options[0].id),
+                SurveyAnswer(question_id=topics.id, option_id=topics.options[1].id)],
+        surveys.Respondent(organisation_type="ngo", county="Pest"), language="hu",
+        now=utcnow(), browser_key="site")
+    draft = make_survey(publish=False, languages=("en", "hu", "bg"))
+    needs_text = next(q for q in needs.questions if q.kind == QuestionKind.LONG_TEXT)
     db.session.commit()
 
     mark = f"/sessions/{current.sessions[0].id}/attendance"
@@ -134,8 +181,12 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
             f"/verify/{certificates[-1].verification_code}",
             "/verify/no-such-code",
             "/no-such-page",
+            f"/s/{needs.token}",
+            f"/s/{needs.token}/thanks",
+            f"/e/{keys[enrolments[1].id]}",  # answered: the thanks
         ],
-        trainee=["/my/", "/profile", f"/courses/{course.code}", "/profile/calendar/off"],
+        trainee=["/my/", "/profile", f"/courses/{course.code}", "/profile/calendar/off",
+                 f"/e/{keys[enrolments[0].id]}"],
         trainer=[
             "/trainer/sessions",
             "/trainer/runs",
@@ -143,6 +194,8 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
             f"{mark}?all=present",
             f"{mark}/history",
             f"/runs/{current.id}/register",
+            f"/evaluations/trainers/{trainer.id}",
+            f"/evaluations/runs/{closed.id}",
         ],
         admin=[
             "/manage/",
@@ -169,6 +222,24 @@ def site(db, make_user, make_centre, make_course, make_run) -> Site:
             f"/manage/certificates/{certificates[-1].id}/reissue",
             f"/manage/sessions/{upcoming.sessions[0].id}/remove",
             "/manage/audit",
+            "/manage/evaluations/",
+            f"/manage/courses/{course.id}/evaluations",
+            f"/evaluations/runs/{closed.id}",
+            f"/evaluations/runs/{closed.id}/questions/{text_question.id}",
+            f"/evaluations/trainers/{trainer.id}",
+            "/manage/surveys/",
+            "/manage/surveys/new",
+            f"/manage/surveys/{needs.id}",
+            f"/manage/surveys/{needs.id}/preview",
+            f"/manage/surveys/{needs.id}/results",
+            f"/manage/surveys/{needs.id}/questions/{needs_text.id}/answers",
+            f"/manage/surveys/{needs.id}/options/{topics.options[1].id}/course-draft",
+            f"/manage/surveys/{draft.id}",
+            f"/manage/surveys/{draft.id}/edit",
+            f"/manage/surveys/{draft.id}/sections/new",
+            f"/manage/surveys/{draft.id}/sections/{draft.sections[0].id}/edit",
+            f"/manage/surveys/{draft.id}/questions/new",
+            f"/manage/surveys/{draft.id}/questions/{draft.questions[0].id}/edit",
         ],
         emails={"trainee": trainee.email, "trainer": trainer.email, "admin": admin.email},
         narrow_screenshot_run=closed.id,
@@ -185,29 +256,6 @@ WIDEST = """limit => {
     .slice(0, 5)
     .map(el => name(el) + ' ' + Math.round(el.getBoundingClientRect().right) + 'px');
 }"""
-
-
-def _axe_violations(page: "Page", run_only: dict | None = None) -> list[dict]:
-    """axe-core's violations on the page: WCAG 2.1 A and AA rules unless told otherwise."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """runOnly => axe.run(document, {runOnly})
-                    .then(result => result.violations.map(v => ({
-                        id: v.id, impact: v.impact, help: v.help,
-                        targets: v.nodes.map(n => n.target.join(' ')).slice(0, 8)})))""",
-        run_only or {"type": "tag", "values": WCAG_TAGS},
-    )
-
-
-def _describe(problems: dict[str, list[dict]]) -> str:
-    lines = []
-    for url, violations in problems.items():
-        for v in violations:
-            lines.append(
-                f"{url}: [{v['id']}] ({v['impact']}) {v['help']} -> " + "; ".join(v["targets"])
-            )
-    return "\n".join(lines)
 
 
 def _pages_by_role(site: Site, new_context, language: str, **options):
@@ -236,13 +284,13 @@ def test_every_page_type_passes_axe_and_fits_320_pixels(language, site, new_cont
     for role, page, url in _pages_by_role(
         site, new_context, language, viewport=WIDE, bypass_csp=True
     ):
-        if violations := _axe_violations(page):
+        if violations := axe_violations(page):
             problems[f"{role} {url}"] = violations
         page.set_viewport_size(NARROW)
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > NARROW["width"]:
             too_wide[f"{role} {url}"] = (width, page.evaluate(WIDEST, NARROW["width"]))
-        if violations := _axe_violations(page, SCROLL_RULES):
+        if violations := axe_violations(page, SCROLL_RULES):
             problems[f"{role} {url} at 320 px"] = violations
         if url == f"/runs/{site.narrow_screenshot_run}/register":
             screenshot(page, f"register-320px-{language}")
@@ -253,10 +301,10 @@ def test_every_page_type_passes_axe_and_fits_320_pixels(language, site, new_cont
             with page.expect_navigation():
                 page.locator("main form[method=post] button[type=submit]").click()
             assert page.locator("#error-summary").count() == 1
-            if violations := _axe_violations(page):
+            if violations := axe_violations(page):
                 problems["anonymous /register (with errors)"] = violations
     assert checked == sum(len(getattr(site, r)) for r in ROLES)
-    assert not problems, f"WCAG 2.1 A/AA violations ({language}):\n{_describe(problems)}"
+    assert not problems, f"WCAG 2.1 A/AA violations ({language}):\n{describe_violations(problems)}"
     assert not too_wide, f"wider than 320 px ({language}):\n" + "\n".join(
         f"{url}: {width} px; {', '.join(culprits)}" for url, (width, culprits) in too_wide.items()
     )
