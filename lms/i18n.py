@@ -56,10 +56,16 @@ def _catalogue():
     state = app_globals.__dict__
     babel_state = state.get("_flask_babel")
     locale = getattr(babel_state, "babel_locale", None) or get_locale()
+    # The last catalogue taken, by the identity of its Locale: a dict lookup would hash
+    # the Locale (Babel's __hash__ in Python) at each of a page's hundreds of words.
+    last = state.get("_lms_catalogue")
+    if last is not None and last[0] is locale:
+        return last[1]
     catalogues = state.setdefault("_lms_catalogues", {})
     catalogue = catalogues.get(locale)
     if catalogue is None:
         catalogue = catalogues[locale] = get_translations()
+    state["_lms_catalogue"] = (locale, catalogue)
     return catalogue
 
 
@@ -80,8 +86,18 @@ def locale_name() -> str:
     """`str(get_locale())`, the language spoken now ("hu"), for the formatting filters
     that run once a cell: read from Flask-Babel's cache of this request (where
     `force_locale` sets it too) when it holds one, for a twentieth of the cost."""
-    locale = getattr(_babel_state(), "babel_locale", None)
-    return _identifier(locale if locale is not None else get_locale())
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return _identifier(get_locale())
+    # The request's Locale object and its name, kept beside it: the lru_cache's lookup
+    # compares Locale objects attribute by attribute (Babel's __eq__), some 2 µs a cell.
+    known = state.__dict__.get("_lms_locale_name")
+    if known is not None and known[0] is locale:
+        return known[1]
+    name = _identifier(locale)
+    state._lms_locale_name = (locale, name)
+    return name
 
 
 def reader_timezone():

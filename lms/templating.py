@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, has_request_context, request, url_for
+from flask.globals import _cv_request
 from flask_babel import format_date, format_decimal, get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -158,6 +159,50 @@ class UrlPattern:
 _PLAIN_TEXT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*\Z")
 
 
+# What a page's fixed links depend on besides their endpoint and values: the address
+# the request came in on (url_for builds on an adapter bound to it).
+_ADDRESS_KEYS = ("SCRIPT_NAME", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "wsgi.url_scheme")
+_URL_CACHE_SIZE = 1024  # the Host header is the client's: bounded, emptied when full
+
+
+def cached_url_for(app: Flask):
+    """The templates' `url_for`: the same URL, remembered for links whose values are
+    plain strings and numbers (the header, navigation and footer ask for the same two
+    dozen on every page). Anything else (`_external`, `_anchor`, a blueprint-relative
+    ".endpoint", a value of another type) goes to url_for each time; a build error is
+    never remembered."""
+    cache: dict = {}
+    build = app.url_for
+
+    def template_url_for(endpoint: str, /, **values) -> str:
+        context = _cv_request.get(None)
+        if context is None or endpoint[:1] == ".":
+            return build(endpoint, **values)
+        if values:
+            for name, value in values.items():
+                if type(value) not in _KEYABLE or name[:1] == "_":
+                    return build(endpoint, **values)
+            key = (endpoint, tuple(values.items()))
+        else:
+            key = (endpoint, ())
+        environ = context.request.environ
+        key += tuple(map(environ.get, _ADDRESS_KEYS))
+        url = cache.get(key)
+        if url is None:
+            url = build(endpoint, **values)
+            if any(app.url_default_functions.values()):
+                return url  # url_defaults may add values from the request: never kept
+            if len(cache) >= _URL_CACHE_SIZE:
+                cache.clear()
+            cache[key] = url
+        return url
+
+    return template_url_for
+
+
+_KEYABLE = frozenset({str, int, type(None)})  # not bool: True would share 1's entry
+
+
 def _plain(value) -> bool:
     """A value that url_for writes into a path as it is: a whole number (not a bool,
     not negative), or a code made of unreserved characters only."""
@@ -185,6 +230,6 @@ def init_app(app: Flask) -> None:
         return {"logout_form": FlaskForm(formdata=None)} if has_request_context() else {}
 
     app.jinja_env.globals.update(
-        url_with=url_with, url_pattern=UrlPattern, get_locale=get_locale,
-        LANGUAGE_NAMES=LANGUAGE_NAMES, utcnow=utcnow,
+        url_for=cached_url_for(app), url_with=url_with, url_pattern=UrlPattern,
+        get_locale=get_locale, LANGUAGE_NAMES=LANGUAGE_NAMES, utcnow=utcnow,
     )

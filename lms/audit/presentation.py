@@ -8,6 +8,7 @@ number of queries per page: one per kind of record, whatever the page holds.
 """
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -109,6 +110,17 @@ LOAD_ORDER = ("AttendanceMark", "Certificate", "Transcript", "TrainerAssignment"
               "Enrolment", "Session", "Run", "User", "Course", "Centre", "Programme")
 
 
+@functools.cache
+def _records_by_id(cls):
+    """The records of one kind with these ids (`ids`, a list): built once, not for
+    each of the twelve kinds on every page (building one costs about as much as
+    running it)."""
+    query = sa.select(cls).where(cls.id.in_(sa.bindparam("ids", expanding=True)))
+    if cls is Certificate:  # its PDF bytes are not shown
+        query = query.options(defer(Certificate.pdf))
+    return query
+
+
 class Records:
     """The records a page of entries names, loaded one query per kind."""
 
@@ -127,10 +139,8 @@ class Records:
         for kind in LOAD_ORDER:
             # Asked even for no ids: a page costs the same queries whatever it shows.
             cls = models[kind]
-            query = sa.select(cls).where(cls.id.in_(wanted.get(kind, set())))
-            if cls is Certificate:  # its PDF bytes are not shown
-                query = query.options(defer(Certificate.pdf))
-            found = {obj.id: obj for obj in db.session.scalars(query)}
+            found = {obj.id: obj for obj in db.session.scalars(
+                _records_by_id(cls), {"ids": list(wanted.get(kind, ()))})}
             self.loaded[kind] = found
             for obj in found.values():  # what this one names, for the kinds loaded later
                 for (entity, key), target in FOREIGN_KEYS.items():

@@ -8,6 +8,7 @@ Flask-Login's remember cookie is never issued, and would open nothing anyway: a
 request without an open session key is anonymous.
 """
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -109,6 +110,22 @@ def has_logged_in_from(email: str, address: str, since: timedelta) -> bool:
     )
 
 
+@functools.cache
+def _open_session_statement():
+    """The user loader's query, built once (every request asks it): the open session
+    with this key and its user, if active (deactivated: out on the next request)."""
+    return (
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(
+            UserSession.key_hash == sa.bindparam("key_hash"),
+            UserSession.ended_at.is_(None),
+            User.id == sa.bindparam("user_id"),
+            User.active,
+        )
+    )
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user of this request's open session, if active.
     One query: the session row and its user together."""
@@ -116,14 +133,7 @@ def load_user(user_id: str) -> User | None:
     if not key or not isinstance(key, str) or not user_id.isdigit():
         return None
     found = db.session.execute(
-        sa.select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(
-            UserSession.key_hash == _hash(key),
-            UserSession.ended_at.is_(None),
-            User.id == int(user_id),
-            User.active,
-        )  # deactivated: out on the next request
+        _open_session_statement(), {"key_hash": _hash(key), "user_id": int(user_id)}
     ).first()
     if found is None:
         return None

@@ -217,3 +217,29 @@ def test_url_patterns_write_the_links_url_for_writes(app):
             assert course(code) == url_for("courses.course", code=code), code
         other = UrlPattern("manage.run", "run_id", _anchor="roster")
         assert other(5) == url_for("manage.run", run_id=5, _anchor="roster")
+
+
+def test_templates_url_for_writes_what_url_for_writes_wherever_the_site_is_served(app):
+    """The templates' url_for remembers the header's and navigation's links, but each
+    is the URL url_for makes: under another path prefix, with query values,
+    for a True that is not a 1, and a link that cannot be built still fails."""
+    import pytest
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    template_url_for = app.jinja_env.globals["url_for"]
+    cases = [("manage.runs", {}), ("static", {"filename": "css/app.css"}),
+             ("manage.users", {"q": "Nagy"}), ("manage.users", {"q": True}),
+             ("manage.users", {"q": 1}), ("manage.run", {"run_id": 5}),
+             ("manage.run", {"run_id": 5, "_anchor": "roster"})]
+    for prefix in ("", "/forras", "/other"):
+        with app.test_request_context(base_url=f"http://localhost{prefix}/"):
+            for _ in range(2):  # the second time from what was remembered
+                for endpoint, values in cases:
+                    assert template_url_for(endpoint, **values) == url_for(endpoint, **values)
+            assert template_url_for("manage.runs").startswith(f"{prefix}/manage/")
+            with pytest.raises(BuildError):
+                template_url_for("manage.run")  # its run_id missing
+    with app.test_request_context(base_url="http://localhost/forras/"):
+        html = app.jinja_env.from_string("{{ url_for('manage.runs') }}").render()
+        assert html == "/forras/manage/runs/"
