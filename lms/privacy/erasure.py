@@ -30,8 +30,8 @@ from lms.i18n import lazy_gettext as _l
 from lms.notifications.models import Notification, OutboxState
 from lms.notifications.services import notify
 from lms.privacy.models import OPEN_STATES, PrivacyRequest, RequestKind, RequestState
-from lms.programmes.models import SENSITIVE, ParticipantData
-from lms.programmes.services import kept_until
+from lms.programmes.models import ParticipantData
+from lms.programmes.services import kept_until, withdraw_consent
 from lms.surveys.models import SurveyAnswer, SurveyResponse
 from lms.templating import format_day
 from lms.trainers.models import TrainerAssignment
@@ -228,11 +228,7 @@ def carry_out_erasure(request: PrivacyRequest, by: User, now: datetime) -> Erasu
                            .values(address=""))
         for data in db.session.scalars(sa.select(ParticipantData).join(Enrolment).where(
                 Enrolment.user_id == user.id, ParticipantData.sensitive_consent.is_(True))):
-            data.sensitive_consent = False
-            data.consent_text, data.consent_language, data.consent_at = "", "", None
-            for name in SENSITIVE:
-                setattr(data, name, None)
-            data.updated_at = now
+            withdraw_consent(data, now)
         _delete_survey_responses(user)
         user.email = pseudonymous_email(user.id)
         user.password_hash = hash_password(secrets.token_urlsafe(32))
