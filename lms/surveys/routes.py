@@ -237,10 +237,8 @@ def remove_section(survey_id: int, section_id: int):
     section = _section(survey, section_id)
     back = url_for("surveys.survey", survey_id=survey.id) + "#questions"
     if request.method == "POST":
-        if ConfirmForm().validate_on_submit() and perform(
-                lambda: services.remove_section(survey, section)):
-            flash(_("The section is removed."), "success")
-        return redirect(back)
+        return _change_status(survey, lambda s: services.remove_section(s, section),
+                              lambda: _("The section is removed."), back)
     blocked = _unchangeable(survey)
     if blocked is None and section.questions:
         blocked = _("Move or remove this section's questions first.")
@@ -316,10 +314,8 @@ def remove_question(survey_id: int, question_id: int):
     question = _question(survey, question_id)
     back = url_for("surveys.survey", survey_id=survey.id) + "#questions"
     if request.method == "POST":
-        if ConfirmForm().validate_on_submit() and perform(
-                lambda: services.remove_question(survey, question)):
-            flash(_("The question is removed."), "success")
-        return redirect(back)
+        return _change_status(survey, lambda s: services.remove_question(s, question),
+                              lambda: _("The question is removed."), back)
     return _confirm_page(
         survey, heading=_("Remove the question “%(text)s”", text=question.text_in(_language())),
         action=url_for("surveys.remove_question", survey_id=survey.id, question_id=question.id),
@@ -333,10 +329,11 @@ def remove_question(survey_id: int, question_id: int):
         ])
 
 
-def _change_status(survey: Survey, operation, message):
+def _change_status(survey: Survey, operation, message, back: str | None = None):
+    """The confirmed POST of a change to `survey`: do it, say so, go `back` (its page)."""
     if ConfirmForm().validate_on_submit() and perform(lambda: operation(survey)):
         flash(message(), "success")
-    return redirect(url_for("surveys.survey", survey_id=survey.id))
+    return redirect(back or url_for("surveys.survey", survey_id=survey.id))
 
 
 @bp.route("/manage/surveys/<int:survey_id>/publish", methods=["POST"])
@@ -355,7 +352,7 @@ def close_survey(survey_id: int):
         return _change_status(survey, services.close_survey,
                               lambda: _("The survey is closed."))
     now = utcnow()
-    days = max((survey.closes_at - now).days, 0) if survey.closes_at > now else 0
+    days = max((survey.closes_at - now).days, 0)
     return _confirm_page(
         survey, heading=_("Close the survey now"),
         action=url_for("surveys.close_survey", survey_id=survey.id),
